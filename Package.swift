@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Kernel targets need FMA/AVX2 code generation; without it SIMD `addingProduct`
+/// becomes a library call per lane (DESIGN.md §5).
+let kernelSwiftFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"])]
+
+let package = Package(
+    name: "Augur",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "augur", targets: ["augur"]),
+        .library(name: "AugurModels", targets: ["AugurModels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CAugurKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(
+            name: "AugurTensor",
+            dependencies: ["CBLAS", "CAugurKernels", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: kernelSwiftFlags
+        ),
+        .target(
+            name: "AugurFormats",
+            dependencies: ["AugurTensor", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "AugurTokenizers",
+            dependencies: ["AugurFormats", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "AugurModels",
+            dependencies: ["AugurTensor", "AugurFormats", "AugurTokenizers", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: kernelSwiftFlags
+        ),
+        .executableTarget(
+            name: "augur",
+            dependencies: [
+                "AugurModels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "AugurTensorTests", dependencies: ["AugurTensor"]),
+        .testTarget(name: "AugurFormatsTests", dependencies: ["AugurFormats"]),
+        .testTarget(name: "AugurTokenizersTests", dependencies: ["AugurTokenizers"]),
+        .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

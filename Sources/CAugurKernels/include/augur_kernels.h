@@ -1,0 +1,1 @@
+/* Kernel headers live in include/. */

@@ -1,0 +1,1 @@
+#include "augur_kernels.h"
