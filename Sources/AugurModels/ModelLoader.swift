@@ -1,0 +1,107 @@
+import AugurFormats
+import AugurTensor
+import AugurTokenizers
+import Foundation
+import Logging
+
+/// Options for loading a model.
+public struct LoadOptions: Sendable {
+    /// Keep f32 copies of the weights for faster batched forward passes: `nil` decides by size
+    /// (models whose f32 weights fit in `denseBudgetBytes`).
+    public var denseWeights: Bool?
+    /// Size limit for the automatic choice.
+    public var denseBudgetBytes: Int
+    /// Pull catalog models that are not yet in `$AUGUR_HOME`.
+    public var pullIfMissing: Bool
+
+    public init(denseWeights: Bool? = nil, denseBudgetBytes: Int = 768 << 20, pullIfMissing: Bool = true) {
+        self.denseWeights = denseWeights
+        self.denseBudgetBytes = denseBudgetBytes
+        self.pullIfMissing = pullIfMissing
+    }
+}
+
+/// Loads language models by catalog name or path.
+public enum ModelLoader {
+    static let logger = Logger(label: "augur.models")
+
+    /// Resolves `model` (a catalog name, or a path to a GGUF file) to a local file, pulling a
+    /// catalog model on first use.
+    public static func resolve(_ model: String, pullIfMissing: Bool = true) throws -> (name: String, path: String) {
+        if let entry = ModelCatalog.entry(model) {
+            let store = ModelStore()
+            if store.isPulled(entry) { return (entry.name, store.path(of: entry).path) }
+            guard pullIfMissing else {
+                throw ModelError.corruptModelFile(file: store.path(of: entry).path, detail: "model '\(model)' has not been pulled")
+            }
+            logger.info("model \(model) is not in \(AugurHome.url.path) yet; pulling it")
+            return (entry.name, try store.pull(entry).path)
+        }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: model, isDirectory: &isDir) {
+            return ((model as NSString).lastPathComponent, model)
+        }
+        throw ModelError.unknownModel(name: model, catalog: ModelCatalog.names)
+    }
+
+    /// Loads a decoder language model.
+    public static func load(_ model: String, options: LoadOptions = LoadOptions()) throws -> any LanguageModel {
+        let (name, path) = try resolve(model, pullIfMissing: options.pullIfMissing)
+        let file: GGUFFile
+        do {
+            file = try GGUFFile(path: path)
+        } catch {
+            throw ModelError.corruptModelFile(file: path, detail: "\(error)")
+        }
+        return try loadDecoder(file: file, name: name, options: options)
+    }
+
+    /// Builds a ``DecoderModel`` from an open GGUF file.
+    public static func loadDecoder(file: GGUFFile, name: String, options: LoadOptions = LoadOptions()) throws -> DecoderModel {
+        let c = try TransformerConfig(gguf: file)
+        let p = file.path
+        let vocab = try TokenizerVocabulary(gguf: file)
+        let tokenizer = try ByteLevelBPETokenizer(vocab)
+        let template = vocab.chatTemplate.flatMap { try? ChatTemplate(template: $0) }
+        let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        var blocks: [DecoderBlock] = []
+        for l in 0..<c.layers {
+            let b = "blk.\(l)."
+            blocks.append(DecoderBlock(
+                attnNorm: try loadVector(file, b + "attn_norm.weight", count: c.dModel),
+                wq: try Linear(file: file, name: b + "attn_q.weight", inFeatures: c.dModel, outFeatures: qDim, bias: b + "attn_q.bias"),
+                wk: try Linear(file: file, name: b + "attn_k.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_k.bias"),
+                wv: try Linear(file: file, name: b + "attn_v.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_v.bias"),
+                wo: try Linear(file: file, name: b + "attn_output.weight", inFeatures: qDim, outFeatures: c.dModel),
+                mlpNorm: try loadVector(file, b + "ffn_norm.weight", count: c.dModel),
+                gate: try Linear(file: file, name: b + "ffn_gate.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
+                up: try Linear(file: file, name: b + "ffn_up.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
+                down: try Linear(file: file, name: b + "ffn_down.weight", inFeatures: c.dMLP, outFeatures: c.dModel)))
+        }
+        guard let embd = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor(file: p, tensor: "token_embd.weight") }
+        guard embd.shape == [c.dModel, c.vocabSize] else {
+            throw ModelError.tensorShape(file: p, tensor: "token_embd.weight", expected: [c.dModel, c.vocabSize], got: embd.shape)
+        }
+        let embedding: QuantizedMatrix
+        do {
+            embedding = try QuantizedMatrix(type: embd.type, rows: c.vocabSize, cols: c.dModel,
+                                            data: file.data(for: embd).baseAddress!, owner: file)
+        } catch {
+            throw ModelError.unsupportedTensorType(file: p, tensor: "token_embd.weight", type: embd.type.description)
+        }
+        let head = try Linear(file: file, name: c.tiedEmbeddings ? "token_embd.weight" : "output.weight",
+                              inFeatures: c.dModel, outFeatures: c.vocabSize)
+        let finalNorm = try loadVector(file, "output_norm.weight", count: c.dModel)
+        let model = DecoderModel(
+            info: ModelInfo(name: name, path: p, config: c), file: file, tokenizer: tokenizer,
+            chatTemplate: template, addsBOS: vocab.addBOS, blocks: blocks, embedding: embedding, head: head,
+            finalNorm: finalNorm)
+        let denseBytes = blocks.reduce(0) { s, b in
+            s + [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down].reduce(0) { $0 + $1.inFeatures * $1.outFeatures * 4 }
+        }
+        if options.denseWeights ?? (denseBytes <= options.denseBudgetBytes) {
+            for b in blocks { for w in [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down] { w.makeDense() } }
+        }
+        return model
+    }
+}
