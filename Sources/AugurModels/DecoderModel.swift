@@ -9,6 +9,9 @@ struct DecoderBlock: @unchecked Sendable {
     let wq: Linear, wk: Linear, wv: Linear, wo: Linear
     let mlpNorm: [Float]
     let gate: Linear, up: Linear, down: Linear
+    /// Gemma 3 only: per-head query/key norms and the norms after attention and MLP.
+    let qNorm: [Float]?, kNorm: [Float]?
+    let postAttnNorm: [Float]?, postMLPNorm: [Float]?
 }
 
 /// A decoder-only transformer (Llama/SmolLM2, Qwen2) running from a GGUF file.
@@ -23,6 +26,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     let head: Linear
     let finalNorm: [Float]
     let rope: RoPE
+    let localRope: RoPE?
 
     init(info: ModelInfo, file: GGUFFile, tokenizer: any Tokenizer, chatTemplate: ChatTemplate?, addsBOS: Bool,
          blocks: [DecoderBlock], embedding: QuantizedMatrix, head: Linear, finalNorm: [Float]) {
@@ -37,6 +41,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         self.finalNorm = finalNorm
         let c = info.config
         rope = RoPE(headDim: c.headDim, theta: c.ropeTheta, mode: c.ropeNeox ? .neox : .normal)
+        localRope = c.localRopeTheta.map { RoPE(headDim: c.headDim, theta: $0, mode: c.ropeNeox ? .neox : .normal) }
     }
 
     public func makeCache(capacity: Int) -> KVCache {
@@ -82,6 +87,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         let x = FloatBuffer(count: n * c.dModel)
         let flat = sequences.flatMap { $0 }
         for (r, t) in flat.enumerated() { embedding.row(Int(t), into: x.pointer + r * c.dModel) }
+        if let scale = c.embeddingScale { Kernels.scale(x.pointer, by: scale, count: x.count) }
 
         let ws = Workspace(rows: n, config: c)
         for l in 0...lastLayer {
@@ -127,13 +133,17 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         try runHooks(hooks, l, .residPre, x, width: d, segments)
 
         // Attention. h = rmsnorm(x) [n, d]; q [n, H*hd], k/v [n, KV*hd].
-        b.attnNorm.withUnsafeBufferPointer { w in
-            Kernels.rmsNorm(x.pointer, weight: w.baseAddress!, into: ws.h.pointer, rows: n, count: d, eps: c.rmsEps)
-        }
+        norm(x.pointer, into: ws.h.pointer, rows: n, weight: b.attnNorm)
         b.wq.forward(ws.h.pointer, rows: n, into: ws.q.pointer, precision: precision)
         b.wk.forward(ws.h.pointer, rows: n, into: ws.k.pointer, precision: precision)
         b.wv.forward(ws.h.pointer, rows: n, into: ws.v.pointer, precision: precision)
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
+        let local = c.isLocal(layer: l)
+        if let qn = b.qNorm, let kn = b.kNorm {
+            headNorm(ws.q.pointer, rows: n * c.heads, weight: qn)
+            headNorm(ws.k.pointer, rows: n * c.kvHeads, weight: kn)
+        }
+        let rope = local ? (localRope ?? self.rope) : self.rope
         for s in segments {
             for t in 0..<s.count {
                 let r = s.row + t, pos = s.start + t
@@ -145,25 +155,42 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
             Attention.run(q: ws.q.pointer + s.row * qDim, rows: s.count, start: s.start,
                           keys: s.cache.keys[l].pointer, values: s.cache.values[l].pointer,
                           out: ws.att.pointer + s.row * qDim, heads: c.heads, kvHeads: c.kvHeads,
-                          headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot(), window: nil)
+                          headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot(), window: local ? c.slidingWindow : nil)
         }
         b.wo.forward(ws.att.pointer, rows: n, into: ws.o.pointer, precision: precision)
+        if let w = b.postAttnNorm { norm(ws.o.pointer, into: ws.o.pointer, rows: n, weight: w) }
         try runHooks(hooks, l, .attnOut, ws.o, width: d, segments)
         Kernels.add(ws.o.pointer, into: x.pointer, count: n * d)
         try runHooks(hooks, l, .residMid, x, width: d, segments)
 
         // MLP: down(silu(gate(h)) * up(h)).
-        b.mlpNorm.withUnsafeBufferPointer { w in
-            Kernels.rmsNorm(x.pointer, weight: w.baseAddress!, into: ws.h.pointer, rows: n, count: d, eps: c.rmsEps)
-        }
+        norm(x.pointer, into: ws.h.pointer, rows: n, weight: b.mlpNorm)
         b.gate.forward(ws.h.pointer, rows: n, into: ws.gate.pointer, precision: precision)
         b.up.forward(ws.h.pointer, rows: n, into: ws.up.pointer, precision: precision)
-        Kernels.swiglu(ws.gate.pointer, ws.up.pointer, count: n * c.dMLP)
+        switch c.mlpActivation {
+        case .silu: Kernels.swiglu(ws.gate.pointer, ws.up.pointer, count: n * c.dMLP)
+        case .geluTanh: Kernels.geglu(ws.gate.pointer, ws.up.pointer, count: n * c.dMLP)
+        }
         try runHooks(hooks, l, .mlpPost, ws.gate, width: c.dMLP, segments)
         b.down.forward(ws.gate.pointer, rows: n, into: ws.o.pointer, precision: precision)
+        if let w = b.postMLPNorm { norm(ws.o.pointer, into: ws.o.pointer, rows: n, weight: w) }
         try runHooks(hooks, l, .mlpOut, ws.o, width: d, segments)
         Kernels.add(ws.o.pointer, into: x.pointer, count: n * d)
         try runHooks(hooks, l, .residPost, x, width: d, segments)
+    }
+
+    /// RMSNorm of `rows` rows of d_model with the model's weight convention.
+    func norm(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, rows: Int, weight: [Float]) {
+        let c = config
+        weight.withUnsafeBufferPointer { w in
+            Kernels.rmsNorm(x, weight: w.baseAddress!, into: out, rows: rows, count: w.count, eps: c.rmsEps,
+                            weightOffset: c.normWeightOffset)
+        }
+    }
+
+    /// RMSNorm of each head_dim-wide head, in place (QK-norm).
+    func headNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, weight: [Float]) {
+        norm(x, into: x, rows: rows, weight: weight)
     }
 
     /// Final norm and LM head on the selected rows.
@@ -176,11 +203,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
         case .all: rows = Array(0..<(x.count / d))
         }
         let h = FloatBuffer(count: rows.count * d)
-        finalNorm.withUnsafeBufferPointer { w in
-            for (i, r) in rows.enumerated() {
-                Kernels.rmsNorm(x.pointer + r * d, weight: w.baseAddress!, into: h.pointer + i * d, count: d, eps: c.rmsEps)
-            }
-        }
+        for (i, r) in rows.enumerated() { norm(x.pointer + r * d, into: h.pointer + i * d, rows: 1, weight: finalNorm) }
         let out = FloatBuffer(count: rows.count * vocab)
         head.forward(h.pointer, rows: rows.count, into: out.pointer, precision: precision)
         switch selection {
@@ -198,15 +221,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
             throw ModelError.invalidArgument("direction has \(direction.count) values, the model's d_model is \(c.dModel)")
         }
         var h = direction
-        if applyFinalNorm {
-            finalNorm.withUnsafeBufferPointer { w in
-                direction.withUnsafeBufferPointer { src in
-                    h.withUnsafeMutableBufferPointer { dst in
-                        Kernels.rmsNorm(src.baseAddress!, weight: w.baseAddress!, into: dst.baseAddress!, count: c.dModel, eps: c.rmsEps)
-                    }
-                }
-            }
-        }
+        if applyFinalNorm { norm(direction, into: &h, rows: 1, weight: finalNorm) }
         var out = [Float](repeating: 0, count: c.vocabSize)
         h.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in

@@ -76,7 +76,11 @@ public enum ModelLoader {
                 mlpNorm: try loadVector(file, b + "ffn_norm.weight", count: c.dModel),
                 gate: try Linear(file: file, name: b + "ffn_gate.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
                 up: try Linear(file: file, name: b + "ffn_up.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
-                down: try Linear(file: file, name: b + "ffn_down.weight", inFeatures: c.dMLP, outFeatures: c.dModel)))
+                down: try Linear(file: file, name: b + "ffn_down.weight", inFeatures: c.dMLP, outFeatures: c.dModel),
+                qNorm: c.qkNorm ? try loadVector(file, b + "attn_q_norm.weight", count: c.headDim) : nil,
+                kNorm: c.qkNorm ? try loadVector(file, b + "attn_k_norm.weight", count: c.headDim) : nil,
+                postAttnNorm: c.postNorms ? try loadVector(file, b + "post_attention_norm.weight", count: c.dModel) : nil,
+                postMLPNorm: c.postNorms ? try loadVector(file, b + "post_ffw_norm.weight", count: c.dModel) : nil))
         }
         guard let embd = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor(file: p, tensor: "token_embd.weight") }
         guard embd.shape == [c.dModel, c.vocabSize] else {

@@ -48,14 +48,13 @@ public struct RandomSampler: Sampler {
     }
 
     public mutating func sample(_ logits: [Float]) -> Int32 {
-        // Candidates sorted by logit, cut to top-k.
-        var idx = Array(logits.indices)
-        if let k = topK, k > 0, k < idx.count {
-            idx = Array(idx.sorted { logits[$0] > logits[$1] }.prefix(k))
-        } else {
-            idx.sort { logits[$0] > logits[$1] }
-        }
-        let m = logits[idx[0]]
+        // Candidates: tokens within 30·T of the best logit (the rest have probability below
+        // e^-30 relative to the best), sorted by logit and cut to top-k.
+        let m = logits.max() ?? 0
+        let floor = m - 30 * temperature
+        var idx = logits.indices.filter { logits[$0] >= floor }
+        idx.sort { logits[$0] > logits[$1] || (logits[$0] == logits[$1] && $0 < $1) }
+        if let k = topK, k > 0, k < idx.count { idx.removeLast(idx.count - k) }
         var probs = idx.map { Double(expf((logits[$0] - m) / temperature)) }
         let total = probs.reduce(0, +)
         for i in probs.indices { probs[i] /= total }

@@ -19,9 +19,37 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
     public var ropeNeox: Bool
     /// Whether the LM head reuses the token embedding.
     public var tiedEmbeddings: Bool
+    /// Factor applied to token embeddings (Gemma: sqrt(d_model)).
+    public var embeddingScale: Float?
+    /// The gated MLP's activation.
+    public var mlpActivation: MLPActivation
+    /// Sliding-window size of the local attention layers (Gemma 3).
+    public var slidingWindow: Int?
+    /// Every `slidingWindowPattern`-th layer is global, the others local (Gemma 3: 6).
+    public var slidingWindowPattern: Int?
+    /// RoPE base of the local layers.
+    public var localRopeTheta: Float?
+    /// RMSNorm of each query and key head before RoPE (Gemma 3).
+    public var qkNorm: Bool
+    /// Norms after the attention and MLP outputs too (Gemma's sandwich norms).
+    public var postNorms: Bool
+    /// Added to every norm weight: 1 for Hugging Face Gemma checkpoints (the GGUF converter bakes it in).
+    public var normWeightOffset: Float
+
+    /// The activation of the gated MLP.
+    public enum MLPActivation: String, Codable, Sendable {
+        case silu
+        case geluTanh = "gelu_tanh"
+    }
+
+    /// Whether block `layer` uses sliding-window attention.
+    public func isLocal(layer: Int) -> Bool {
+        guard slidingWindow != nil, let p = slidingWindowPattern, p > 0 else { return false }
+        return layer % p != p - 1
+    }
 
     /// Architectures the decoder supports.
-    public static let supportedArchitectures = ["llama", "qwen2"]
+    public static let supportedArchitectures = ["llama", "qwen2", "gemma3"]
 
     /// Reads the configuration of `file`, checking every key it needs.
     public init(gguf file: GGUFFile) throws(ModelError) {
@@ -55,6 +83,15 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
         } else {
             throw .missingTensor(file: path, tensor: "token_embd.weight")
         }
+        let gemma = arch == "gemma3"
+        embeddingScale = gemma ? Float(dModel).squareRoot() : nil
+        mlpActivation = gemma ? .geluTanh : .silu
+        slidingWindow = gemma ? file.int("\(arch).attention.sliding_window") : nil
+        slidingWindowPattern = gemma ? 6 : nil
+        localRopeTheta = gemma ? 10_000 : nil
+        qkNorm = file.tensor(named: "blk.0.attn_q_norm.weight") != nil
+        postNorms = file.tensor(named: "blk.0.post_attention_norm.weight") != nil
+        normWeightOffset = 0
         guard heads % kvHeads == 0 else {
             throw .corruptModelFile(file: path, detail: "head_count \(heads) is not a multiple of head_count_kv \(kvHeads)")
         }
