@@ -1,4 +1,3 @@
-import AugurFormats
 import AugurTensor
 import AugurTokenizers
 import Foundation
@@ -20,7 +19,6 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     public let tokenizer: any Tokenizer
     public let chatTemplate: ChatTemplate?
     public let addsBOS: Bool
-    let file: GGUFFile
     let blocks: [DecoderBlock]
     let embedding: QuantizedMatrix
     let head: Linear
@@ -28,10 +26,9 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
     let rope: RoPE
     let localRope: RoPE?
 
-    init(info: ModelInfo, file: GGUFFile, tokenizer: any Tokenizer, chatTemplate: ChatTemplate?, addsBOS: Bool,
+    init(info: ModelInfo, tokenizer: any Tokenizer, chatTemplate: ChatTemplate?, addsBOS: Bool,
          blocks: [DecoderBlock], embedding: QuantizedMatrix, head: Linear, finalNorm: [Float]) {
         self.info = info
-        self.file = file
         self.tokenizer = tokenizer
         self.chatTemplate = chatTemplate
         self.addsBOS = addsBOS
@@ -155,7 +152,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
             Attention.run(q: ws.q.pointer + s.row * qDim, rows: s.count, start: s.start,
                           keys: s.cache.keys[l].pointer, values: s.cache.values[l].pointer,
                           out: ws.att.pointer + s.row * qDim, heads: c.heads, kvHeads: c.kvHeads,
-                          headDim: c.headDim, scale: 1 / Float(c.headDim).squareRoot(), window: local ? c.slidingWindow : nil)
+                          headDim: c.headDim, scale: c.attentionScale ?? 1 / Float(c.headDim).squareRoot(), window: local ? c.slidingWindow : nil)
         }
         b.wo.forward(ws.att.pointer, rows: n, into: ws.o.pointer, precision: precision)
         if let w = b.postAttnNorm { norm(ws.o.pointer, into: ws.o.pointer, rows: n, weight: w) }

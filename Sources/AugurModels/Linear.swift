@@ -1,4 +1,3 @@
-import AugurFormats
 import AugurTensor
 
 /// A linear layer y = x · Wᵀ (+ b) whose weight W[out][in] stays in its GGUF block format.
@@ -8,7 +7,6 @@ import AugurTensor
 final class Linear: @unchecked Sendable {
     let name: String
     let matrix: QuantizedMatrix
-    let raw: UnsafeRawPointer
     let bias: [Float]?
     /// f32 copy of W, when the model keeps one.
     private(set) var dense: FloatBuffer?
@@ -19,25 +17,11 @@ final class Linear: @unchecked Sendable {
     /// Rows at or below which `.fast` uses the quantized kernels.
     static let quantizedBatchLimit = 4
 
-    init(file: GGUFFile, name: String, inFeatures: Int, outFeatures: Int, bias biasName: String? = nil) throws(ModelError) {
-        guard let t = file.tensor(named: name) else { throw .missingTensor(file: file.path, tensor: name) }
-        guard t.shape == [inFeatures, outFeatures] else {
-            throw .tensorShape(file: file.path, tensor: name, expected: [inFeatures, outFeatures], got: t.shape)
-        }
-        guard isSupportedWeightType(t.type) else {
-            throw .unsupportedTensorType(file: file.path, tensor: name, type: t.type.description)
-        }
-        let data = file.data(for: t)
-        guard let base = data.baseAddress else { throw .corruptModelFile(file: file.path, detail: "tensor '\(name)' has no data") }
+    init(_ source: some WeightSource, _ name: String, inFeatures: Int, outFeatures: Int, bias biasName: String? = nil) throws(ModelError) {
         self.name = name
-        raw = base
-        do {
-            matrix = try QuantizedMatrix(type: t.type, rows: outFeatures, cols: inFeatures, data: base, owner: file)
-        } catch {
-            throw .corruptModelFile(file: file.path, detail: "tensor '\(name)': \(error)")
-        }
-        if let biasName, file.tensor(named: biasName) != nil {
-            bias = try loadVector(file, biasName, count: outFeatures)
+        matrix = try source.matrix(name, rows: outFeatures, cols: inFeatures)
+        if let biasName, try source.has(biasName) {
+            bias = try source.vector(biasName, count: outFeatures)
         } else {
             bias = nil
         }
@@ -66,7 +50,7 @@ final class Linear: @unchecked Sendable {
         if precision == .fast && rows <= Self.quantizedBatchLimit && matrix.type != .f32 {
             matrix.multiply(x, tokens: rows, into: y)
         } else if matrix.type == .f32 {
-            BLAS.matmulTransposedB(x, raw.assumingMemoryBound(to: Float.self), y, m: rows, n: outFeatures, k: inFeatures)
+            BLAS.matmulTransposedB(x, matrix.data.assumingMemoryBound(to: Float.self), y, m: rows, n: outFeatures, k: inFeatures)
         } else if let dense {
             BLAS.matmulTransposedB(x, dense.pointer, y, m: rows, n: outFeatures, k: inFeatures)
         } else {
@@ -82,14 +66,3 @@ final class Linear: @unchecked Sendable {
     }
 }
 
-/// Reads a 1-D tensor of `count` elements as f32, whatever its stored type.
-func loadVector(_ file: GGUFFile, _ name: String, count: Int) throws(ModelError) -> [Float] {
-    guard let t = file.tensor(named: name) else { throw .missingTensor(file: file.path, tensor: name) }
-    guard t.elementCount == count else {
-        throw .tensorShape(file: file.path, tensor: name, expected: [count], got: t.shape)
-    }
-    guard isSupportedWeightType(t.type) || t.type == .f32 else {
-        throw .unsupportedTensorType(file: file.path, tensor: name, type: t.type.description)
-    }
-    return dequantize(t.type, file.data(for: t), count: count)
-}

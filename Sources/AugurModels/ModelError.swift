@@ -15,6 +15,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case download(model: String, detail: String)
     case checksum(file: String, expected: String, got: String)
     case corruptModelFile(file: String, detail: String)
+    case missingFile(folder: String, file: String)
 
     public var description: String {
         switch self {
@@ -46,6 +47,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "could not fetch model '\(model)': \(detail)"
         case .checksum(let file, let expected, let got):
             "\(file): sha256 is \(got), expected \(expected); the file is corrupt or incomplete — run `augur models pull` again"
+        case .missingFile(let folder, let file):
+            "\(folder): missing \(file) (a Hugging Face model folder needs config.json, *.safetensors and tokenizer.json)"
         case .corruptModelFile(let file, let detail):
             "\(file): \(detail). The file may be corrupt or incomplete; run `augur models pull NAME` to fetch it again"
         }

@@ -47,6 +47,16 @@ public enum ModelLoader {
     /// Loads a decoder language model.
     public static func load(_ model: String, options: LoadOptions = LoadOptions()) throws -> any LanguageModel {
         let (name, path) = try resolve(model, pullIfMissing: options.pullIfMissing)
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let folder = try HuggingFaceFolder(path: path)
+            let tokenizerPath = (path as NSString).appendingPathComponent("tokenizer.json")
+            guard FileManager.default.fileExists(atPath: tokenizerPath) else {
+                throw ModelError.missingFile(folder: path, file: "tokenizer.json")
+            }
+            let vocab = try TokenizerVocabulary(huggingFaceJSON: tokenizerPath, config: folder.config)
+            return try buildDecoder(folder, config: try folder.transformerConfig(), vocabulary: vocab, name: name, options: options)
+        }
         let file: GGUFFile
         do {
             file = try GGUFFile(path: path)
@@ -58,9 +68,14 @@ public enum ModelLoader {
 
     /// Builds a ``DecoderModel`` from an open GGUF file.
     public static func loadDecoder(file: GGUFFile, name: String, options: LoadOptions = LoadOptions()) throws -> DecoderModel {
-        let c = try TransformerConfig(gguf: file)
-        let p = file.path
+        let config = try TransformerConfig(gguf: file)
         let vocab = try TokenizerVocabulary(gguf: file)
+        return try buildDecoder(GGUFWeights(file: file), config: config, vocabulary: vocab, name: name, options: options)
+    }
+
+    /// Assembles a decoder from any weight source (tensor names as in GGUF).
+    static func buildDecoder(_ w: some WeightSource, config c: TransformerConfig, vocabulary vocab: TokenizerVocabulary,
+                             name: String, options: LoadOptions) throws -> DecoderModel {
         let tokenizer = try ByteLevelBPETokenizer(vocab)
         let template = vocab.chatTemplate.flatMap { try? ChatTemplate(template: $0) }
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
@@ -68,43 +83,32 @@ public enum ModelLoader {
         for l in 0..<c.layers {
             let b = "blk.\(l)."
             blocks.append(DecoderBlock(
-                attnNorm: try loadVector(file, b + "attn_norm.weight", count: c.dModel),
-                wq: try Linear(file: file, name: b + "attn_q.weight", inFeatures: c.dModel, outFeatures: qDim, bias: b + "attn_q.bias"),
-                wk: try Linear(file: file, name: b + "attn_k.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_k.bias"),
-                wv: try Linear(file: file, name: b + "attn_v.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_v.bias"),
-                wo: try Linear(file: file, name: b + "attn_output.weight", inFeatures: qDim, outFeatures: c.dModel),
-                mlpNorm: try loadVector(file, b + "ffn_norm.weight", count: c.dModel),
-                gate: try Linear(file: file, name: b + "ffn_gate.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
-                up: try Linear(file: file, name: b + "ffn_up.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
-                down: try Linear(file: file, name: b + "ffn_down.weight", inFeatures: c.dMLP, outFeatures: c.dModel),
-                qNorm: c.qkNorm ? try loadVector(file, b + "attn_q_norm.weight", count: c.headDim) : nil,
-                kNorm: c.qkNorm ? try loadVector(file, b + "attn_k_norm.weight", count: c.headDim) : nil,
-                postAttnNorm: c.postNorms ? try loadVector(file, b + "post_attention_norm.weight", count: c.dModel) : nil,
-                postMLPNorm: c.postNorms ? try loadVector(file, b + "post_ffw_norm.weight", count: c.dModel) : nil))
+                attnNorm: try w.vector(b + "attn_norm.weight", count: c.dModel),
+                wq: try Linear(w, b + "attn_q.weight", inFeatures: c.dModel, outFeatures: qDim, bias: b + "attn_q.bias"),
+                wk: try Linear(w, b + "attn_k.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_k.bias"),
+                wv: try Linear(w, b + "attn_v.weight", inFeatures: c.dModel, outFeatures: kvDim, bias: b + "attn_v.bias"),
+                wo: try Linear(w, b + "attn_output.weight", inFeatures: qDim, outFeatures: c.dModel),
+                mlpNorm: try w.vector(b + "ffn_norm.weight", count: c.dModel),
+                gate: try Linear(w, b + "ffn_gate.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
+                up: try Linear(w, b + "ffn_up.weight", inFeatures: c.dModel, outFeatures: c.dMLP),
+                down: try Linear(w, b + "ffn_down.weight", inFeatures: c.dMLP, outFeatures: c.dModel),
+                qNorm: c.qkNorm ? try w.vector(b + "attn_q_norm.weight", count: c.headDim) : nil,
+                kNorm: c.qkNorm ? try w.vector(b + "attn_k_norm.weight", count: c.headDim) : nil,
+                postAttnNorm: c.postNorms ? try w.vector(b + "post_attention_norm.weight", count: c.dModel) : nil,
+                postMLPNorm: c.postNorms ? try w.vector(b + "post_ffw_norm.weight", count: c.dModel) : nil))
         }
-        guard let embd = file.tensor(named: "token_embd.weight") else { throw ModelError.missingTensor(file: p, tensor: "token_embd.weight") }
-        guard embd.shape == [c.dModel, c.vocabSize] else {
-            throw ModelError.tensorShape(file: p, tensor: "token_embd.weight", expected: [c.dModel, c.vocabSize], got: embd.shape)
-        }
-        let embedding: QuantizedMatrix
-        do {
-            embedding = try QuantizedMatrix(type: embd.type, rows: c.vocabSize, cols: c.dModel,
-                                            data: file.data(for: embd).baseAddress!, owner: file)
-        } catch {
-            throw ModelError.unsupportedTensorType(file: p, tensor: "token_embd.weight", type: embd.type.description)
-        }
-        let head = try Linear(file: file, name: c.tiedEmbeddings ? "token_embd.weight" : "output.weight",
-                              inFeatures: c.dModel, outFeatures: c.vocabSize)
-        let finalNorm = try loadVector(file, "output_norm.weight", count: c.dModel)
+        let embedding = try w.matrix("token_embd.weight", rows: c.vocabSize, cols: c.dModel)
+        let head = try Linear(w, c.tiedEmbeddings ? "token_embd.weight" : "output.weight", inFeatures: c.dModel, outFeatures: c.vocabSize)
+        let finalNorm = try w.vector("output_norm.weight", count: c.dModel)
         let model = DecoderModel(
-            info: ModelInfo(name: name, path: p, config: c), file: file, tokenizer: tokenizer,
+            info: ModelInfo(name: name, path: w.path, config: c), tokenizer: tokenizer,
             chatTemplate: template, addsBOS: vocab.addBOS, blocks: blocks, embedding: embedding, head: head,
             finalNorm: finalNorm)
         let denseBytes = blocks.reduce(0) { s, b in
             s + [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down].reduce(0) { $0 + $1.inFeatures * $1.outFeatures * 4 }
         }
         if options.denseWeights ?? (denseBytes <= options.denseBudgetBytes) {
-            for b in blocks { for w in [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down] { w.makeDense() } }
+            for b in blocks { for l in [b.wq, b.wk, b.wv, b.wo, b.gate, b.up, b.down] { l.makeDense() } }
         }
         return model
     }

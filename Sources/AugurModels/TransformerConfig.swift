@@ -35,6 +35,8 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
     public var postNorms: Bool
     /// Added to every norm weight: 1 for Hugging Face Gemma checkpoints (the GGUF converter bakes it in).
     public var normWeightOffset: Float
+    /// Attention logit scale (default 1/sqrt(head_dim)).
+    public var attentionScale: Float?
 
     /// The activation of the gated MLP.
     public enum MLPActivation: String, Codable, Sendable {
@@ -51,6 +53,28 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
     /// Architectures the decoder supports.
     public static let supportedArchitectures = ["llama", "qwen2", "gemma3"]
 
+    /// A plain pre-norm decoder configuration; the Gemma-specific fields start off.
+    public init(architecture: String, vocabSize: Int, dModel: Int, layers: Int, heads: Int, kvHeads: Int, headDim: Int,
+                dMLP: Int, contextLength: Int, ropeTheta: Float, rmsEps: Float, ropeNeox: Bool, tiedEmbeddings: Bool) {
+        self.architecture = architecture
+        self.vocabSize = vocabSize
+        self.dModel = dModel
+        self.layers = layers
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+        self.dMLP = dMLP
+        self.contextLength = contextLength
+        self.ropeTheta = ropeTheta
+        self.rmsEps = rmsEps
+        self.ropeNeox = ropeNeox
+        self.tiedEmbeddings = tiedEmbeddings
+        mlpActivation = .silu
+        qkNorm = false
+        postNorms = false
+        normWeightOffset = 0
+    }
+
     /// Reads the configuration of `file`, checking every key it needs.
     public init(gguf file: GGUFFile) throws(ModelError) {
         let path = file.path
@@ -64,18 +88,8 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
             guard let v = file.int("\(arch).\(key)"), v > 0 else { throw .missingMetadata(file: path, key: "\(arch).\(key)") }
             return v
         }
-        architecture = arch
-        dModel = try int("embedding_length")
-        layers = try int("block_count")
-        heads = try int("attention.head_count")
-        kvHeads = file.int("\(arch).attention.head_count_kv") ?? heads
-        dMLP = try int("feed_forward_length")
-        contextLength = try int("context_length")
-        headDim = file.int("\(arch).attention.key_length") ?? dModel / heads
-        ropeTheta = Float(file.float("\(arch).rope.freq_base") ?? 10_000)
-        rmsEps = Float(file.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-6)
-        ropeNeox = arch != "llama"
-        tiedEmbeddings = file.tensor(named: "output.weight") == nil
+        let dModel = try int("embedding_length"), heads = try int("attention.head_count")
+        let vocabSize: Int
         if let v = file.int("\(arch).vocab_size") {
             vocabSize = v
         } else if let embd = file.tensor(named: "token_embd.weight"), embd.shape.count == 2 {
@@ -83,15 +97,23 @@ public struct TransformerConfig: Codable, Sendable, Equatable {
         } else {
             throw .missingTensor(file: path, tensor: "token_embd.weight")
         }
-        let gemma = arch == "gemma3"
-        embeddingScale = gemma ? Float(dModel).squareRoot() : nil
-        mlpActivation = gemma ? .geluTanh : .silu
-        slidingWindow = gemma ? file.int("\(arch).attention.sliding_window") : nil
-        slidingWindowPattern = gemma ? 6 : nil
-        localRopeTheta = gemma ? 10_000 : nil
+        self.init(
+            architecture: arch, vocabSize: vocabSize, dModel: dModel, layers: try int("block_count"), heads: heads,
+            kvHeads: file.int("\(arch).attention.head_count_kv") ?? heads,
+            headDim: file.int("\(arch).attention.key_length") ?? dModel / heads,
+            dMLP: try int("feed_forward_length"), contextLength: try int("context_length"),
+            ropeTheta: Float(file.float("\(arch).rope.freq_base") ?? 10_000),
+            rmsEps: Float(file.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-6),
+            ropeNeox: arch != "llama", tiedEmbeddings: file.tensor(named: "output.weight") == nil)
+        if arch == "gemma3" {
+            embeddingScale = Float(dModel).squareRoot()
+            mlpActivation = .geluTanh
+            slidingWindow = file.int("\(arch).attention.sliding_window")
+            slidingWindowPattern = 6
+            localRopeTheta = 10_000
+        }
         qkNorm = file.tensor(named: "blk.0.attn_q_norm.weight") != nil
         postNorms = file.tensor(named: "blk.0.post_attention_norm.weight") != nil
-        normWeightOffset = 0
         guard heads % kvHeads == 0 else {
             throw .corruptModelFile(file: path, detail: "head_count \(heads) is not a multiple of head_count_kv \(kvHeads)")
         }
