@@ -1,0 +1,84 @@
+import AugurTensor
+import Foundation
+
+/// Vectorised element-wise functions for the BERT encoder: its GELU runs over
+/// tokens × intermediate_size values per layer, where a scalar `erff` per value costs more
+/// than the matrix products around it.
+enum BERTMath {
+    /// e^x for 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' degree-6 polynomial
+    /// (relative error ~2e-7), 2^n built in the exponent bits. Inputs are clamped to [-87, 88].
+    @inline(__always)
+    static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let x = x.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88))
+        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+        var r = x
+        r.addProduct(n, SIMD8(repeating: -0.693359375))
+        r.addProduct(n, SIMD8(repeating: 2.12194440e-4))
+        var p = SIMD8<Float>(repeating: 1.9875691500e-4)
+        p = p * r + 1.3981999507e-3
+        p = p * r + 8.3334519073e-3
+        p = p * r + 4.1665795894e-2
+        p = p * r + 1.6666665459e-1
+        p = p * r + 5.0000001201e-1
+        let er = p * (r * r) + r + 1
+        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        return er * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    }
+
+    /// erf(x) for 8 lanes by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7).
+    @inline(__always)
+    static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let a = x.replacing(with: -x, where: x .< 0)
+        let t = 1 / (a * 0.3275911 + 1)
+        var p = SIMD8<Float>(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        let y = 1 - p * t * Self.exp(-(a * a))
+        return y.replacing(with: -y, where: x .< 0)
+    }
+
+    /// x[i] = GELU(x[i]) = x/2 · (1 + erf(x/√2)), in place.
+    static func geluErf(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let g = 0.5 * v * (1 + erf(v * 0.7071067811865476))
+            raw.storeBytes(of: g, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { x[i] = Kernels.geluErf(x[i]); i += 1 }
+    }
+
+    /// x[i] = GELU with the tanh approximation, in place (`gelu_new`, `gelu_pytorch_tanh`).
+    static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n { x[i] = Kernels.geluTanh(x[i]) }
+    }
+
+    /// x[i] = max(0, x[i]), in place.
+    static func relu(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        for i in 0..<n where x[i] < 0 { x[i] = 0 }
+    }
+
+    /// Numerically stable softmax of `n` values in place, with the vectorised exponential.
+    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        guard n > 0 else { return }
+        var m = -Float.infinity
+        for i in 0..<n where x[i] > m { m = x[i] }
+        let raw = UnsafeMutableRawPointer(x)
+        let vm = SIMD8<Float>(repeating: m)
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            let e = Self.exp(raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - vm)
+            raw.storeBytes(of: e, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            acc += e
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { let e = expf(x[i] - m); x[i] = e; s += e; i += 1 }
+        Kernels.scale(x, by: 1 / s, count: n)
+    }
+}
