@@ -132,13 +132,14 @@ struct HuggingFaceFolder: WeightSource {
         let gemma = modelType.hasPrefix("gemma")
         let d = try need("hidden_size"), heads = try need("num_attention_heads")
         let headDim = int("head_dim") ?? d / heads
+        let hasHead = try hfTensor("lm_head.weight") != nil
         var c = TransformerConfig(
             architecture: gemma ? "gemma3" : modelType,
             vocabSize: try need("vocab_size"), dModel: d, layers: try need("num_hidden_layers"), heads: heads,
             kvHeads: int("num_key_value_heads") ?? heads, headDim: headDim, dMLP: try need("intermediate_size"),
             contextLength: int("max_position_embeddings") ?? 4096,
             ropeTheta: float("rope_theta") ?? 10_000, rmsEps: float("rms_norm_eps") ?? 1e-6,
-            ropeNeox: true, tiedEmbeddings: bool("tie_word_embeddings") ?? (try hfTensor("lm_head.weight") == nil))
+            ropeNeox: true, tiedEmbeddings: bool("tie_word_embeddings") ?? !hasHead)
         if gemma {
             c.embeddingScale = Float(d).squareRoot()
             c.mlpActivation = .geluTanh
