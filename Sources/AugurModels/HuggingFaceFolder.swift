@@ -67,8 +67,12 @@ struct HuggingFaceFolder: WeightSource {
     }
 
     /// The Hugging Face name of a GGUF tensor name.
-    func sourceName(_ name: String) -> String {
+    func sourceName(_ name: String) -> String { Self.nameMap(modelType: modelType)(name) }
+
+    /// GGUF tensor name → Hugging Face tensor name for a `model_type`.
+    static func nameMap(modelType: String) -> @Sendable (String) -> String {
         let gemma = modelType.hasPrefix("gemma")
+        return { name in
         switch name {
         case "token_embd.weight": return "model.embed_tokens.weight"
         case "output_norm.weight": return "model.norm.weight"
@@ -92,6 +96,7 @@ struct HuggingFaceFolder: WeightSource {
             "ffn_down.weight": "mlp.down_proj.weight",
         ]
         return table[parts[2]].map { layer + $0 } ?? name
+        }
     }
 
     func tensor(_ name: String) throws(ModelError) -> RawTensor? {
