@@ -6,6 +6,8 @@ struct BPEMerger: Sendable {
     /// (left id << 32 | right id) → (rank << 32 | merged id).
     private let merges: [UInt64: UInt64]
     private let cache = PieceCache()
+    /// `prev` marker of a symbol merged into its left neighbour.
+    private static let removed: Int32 = -2
 
     init(merges: [UInt64: UInt64]) {
         self.merges = merges
@@ -19,7 +21,8 @@ struct BPEMerger: Sendable {
     /// Appends the ids of one pre-tokenized piece, given as its initial one-symbol-per-byte ids.
     func merge(piece bytes: ArraySlice<UInt8>, byteIDs: [Int32], into out: inout [Int32]) {
         if bytes.count == 1 {
-            out.append(byteIDs[Int(bytes[bytes.startIndex])])
+            let id = byteIDs[Int(bytes[bytes.startIndex])]
+            if id >= 0 { out.append(id) }
             return
         }
         let hash = PieceCache.hash(bytes)
@@ -57,10 +60,10 @@ struct BPEMerger: Sendable {
             let rank = top >> 32
             let r = Int(next[pos])
             // Stale entry: the symbol was merged away, or the pair changed since it was pushed.
-            guard ids[pos] >= 0, r >= 0, let m = lookup(ids[pos], ids[r]), m >> 32 == rank else { continue }
+            guard prev[pos] != Self.removed, r >= 0, let m = lookup(ids[pos], ids[r]), m >> 32 == rank else { continue }
             ids[pos] = Int32(truncatingIfNeeded: m & 0xFFFF_FFFF)
-            ids[r] = -1
             let rn = Int(next[r])
+            prev[r] = Self.removed
             next[pos] = Int32(rn)
             if rn >= 0 { prev[rn] = Int32(pos) }
             let p = Int(prev[pos])
@@ -69,7 +72,7 @@ struct BPEMerger: Sendable {
         }
         var k = 0
         while k >= 0 {
-            out.append(ids[k])
+            if ids[k] >= 0 { out.append(ids[k]) }
             k = Int(next[k])
         }
     }

@@ -18,7 +18,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     public let controlIDs: Set<Int32>
 
     private let merger: BPEMerger
-    /// Id of the one-byte token for each byte.
+    /// Id of the one-byte token for each byte (the unknown id, or -1 to drop the byte, when absent).
     private let byteIDs: [Int32]
     /// Raw bytes of every token, concatenated; token `i` is `tokenBytes[tokenOffsets[i]..<tokenOffsets[i+1]]`.
     private let tokenByteStorage: [UInt8]
@@ -55,11 +55,19 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         idOf.reserveCapacity(vocab.tokens.count)
         for (i, t) in vocab.tokens.enumerated() where idOf[t] == nil { idOf[t] = Int32(i) }
 
-        var byteIDs = [Int32](repeating: 0, count: 256)
+        // Bytes without a token (SmolLM2 lacks a few that never occur in UTF-8 text, such as 0xFF)
+        // become the unknown token, as in Hugging Face's BPE, or are dropped when there is none.
+        var byteIDs = [Int32](repeating: vocab.unknownID ?? -1, count: 256)
+        var knownBytes = 0
         for b in 0..<256 {
-            let symbol = String(ByteLevel.byteToScalar[b])
-            guard let id = idOf[symbol] else { throw TokenizerError.missingByteToken(byte: UInt8(b), symbol: symbol) }
-            byteIDs[b] = id
+            if let id = idOf[String(ByteLevel.byteToScalar[b])] {
+                byteIDs[b] = id
+                knownBytes += 1
+            }
+        }
+        // A vocabulary missing most of the byte alphabet is not a byte-level one.
+        if knownBytes < 128, let b = byteIDs.firstIndex(where: { $0 < 0 }) ?? byteIDs.indices.first {
+            throw TokenizerError.missingByteToken(byte: UInt8(b), symbol: String(ByteLevel.byteToScalar[b]))
         }
         self.byteIDs = byteIDs
 

@@ -27,6 +27,8 @@ public struct TokenizerVocabulary: Sendable {
     public var eosID: Int32?
     /// `tokenizer.ggml.padding_token_id`.
     public var padID: Int32?
+    /// `tokenizer.ggml.unknown_token_id`: stands for input the vocabulary cannot express.
+    public var unknownID: Int32?
     /// `tokenizer.ggml.add_bos_token`: whether encoding with special tokens prepends BOS.
     public var addBOS: Bool
     /// `tokenizer.ggml.add_eos_token`: whether encoding with special tokens appends EOS.
@@ -38,7 +40,7 @@ public struct TokenizerVocabulary: Sendable {
     public init(
         model: String, pre: String?, tokens: [String], tokenTypes: [Int32], merges: [String],
         scores: [Float]? = nil, bosID: Int32? = nil, eosID: Int32? = nil, padID: Int32? = nil,
-        addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil
+        unknownID: Int32? = nil, addBOS: Bool = false, addEOS: Bool = false, chatTemplate: String? = nil
     ) {
         self.model = model
         self.pre = pre
@@ -49,6 +51,7 @@ public struct TokenizerVocabulary: Sendable {
         self.bosID = bosID
         self.eosID = eosID
         self.padID = padID
+        self.unknownID = unknownID
         self.addBOS = addBOS
         self.addEOS = addEOS
         self.chatTemplate = chatTemplate
@@ -71,7 +74,7 @@ public struct TokenizerVocabulary: Sendable {
             throw .lengthMismatch(field: "tokenizer.ggml.scores", expected: tokens.count, actual: scores.count)
         }
         for (field, id) in [("tokenizer.ggml.bos_token_id", bosID), ("tokenizer.ggml.eos_token_id", eosID),
-                            ("tokenizer.ggml.padding_token_id", padID)] {
+                            ("tokenizer.ggml.padding_token_id", padID), ("tokenizer.ggml.unknown_token_id", unknownID)] {
             if let id, id < 0 || Int(id) >= tokens.count {
                 throw .tokenIDOutOfRange(field: field, id: Int(id), vocabularySize: tokens.count)
             }
