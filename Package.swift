@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "AugurFormatsTests", dependencies: ["AugurFormats"]),
         .testTarget(name: "AugurTokenizersTests", dependencies: ["AugurTokenizers"]),
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels"]),
+        .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -92,18 +92,7 @@ public enum AugurHome {
         if let env = ProcessInfo.processInfo.environment["AUGUR_HOME"], !env.isEmpty {
             return URL(fileURLWithPath: env, isDirectory: true)
         }
-        return FileManager.default.homeDirectoryForCurrentDirectoryUser
+        return URL(fileURLWithPath: NSHomeDirectory(), isDirectory: true)
             .appendingPathComponent(".cache/augur", isDirectory: true)
-    }
-
-    /// Folder of one catalog model.
-    public static func modelFolder(_ name: String) -> URL {
-        url.appendingPathComponent("models/\(name)", isDirectory: true)
-    }
-}
-
-extension FileManager {
-    var homeDirectoryForCurrentDirectoryUser: URL {
-        URL(fileURLWithPath: NSHomeDirectory(), isDirectory: true)
     }
 }

@@ -67,8 +67,12 @@ struct HuggingFaceFolder: WeightSource {
     }
 
     /// The Hugging Face name of a GGUF tensor name.
-    func sourceName(_ name: String) -> String {
+    func sourceName(_ name: String) -> String { Self.nameMap(modelType: modelType)(name) }
+
+    /// GGUF tensor name → Hugging Face tensor name for a `model_type`.
+    static func nameMap(modelType: String) -> @Sendable (String) -> String {
         let gemma = modelType.hasPrefix("gemma")
+        return { name in
         switch name {
         case "token_embd.weight": return "model.embed_tokens.weight"
         case "output_norm.weight": return "model.norm.weight"
@@ -92,6 +96,7 @@ struct HuggingFaceFolder: WeightSource {
             "ffn_down.weight": "mlp.down_proj.weight",
         ]
         return table[parts[2]].map { layer + $0 } ?? name
+        }
     }
 
     func tensor(_ name: String) throws(ModelError) -> RawTensor? {
@@ -132,13 +137,14 @@ struct HuggingFaceFolder: WeightSource {
         let gemma = modelType.hasPrefix("gemma")
         let d = try need("hidden_size"), heads = try need("num_attention_heads")
         let headDim = int("head_dim") ?? d / heads
+        let hasHead = try hfTensor("lm_head.weight") != nil
         var c = TransformerConfig(
             architecture: gemma ? "gemma3" : modelType,
             vocabSize: try need("vocab_size"), dModel: d, layers: try need("num_hidden_layers"), heads: heads,
             kvHeads: int("num_key_value_heads") ?? heads, headDim: headDim, dMLP: try need("intermediate_size"),
             contextLength: int("max_position_embeddings") ?? 4096,
             ropeTheta: float("rope_theta") ?? 10_000, rmsEps: float("rms_norm_eps") ?? 1e-6,
-            ropeNeox: true, tiedEmbeddings: bool("tie_word_embeddings") ?? (try hfTensor("lm_head.weight") == nil))
+            ropeNeox: true, tiedEmbeddings: bool("tie_word_embeddings") ?? !hasHead)
         if gemma {
             c.embeddingScale = Float(d).squareRoot()
             c.mlpActivation = .geluTanh

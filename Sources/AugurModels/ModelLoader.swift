@@ -54,7 +54,7 @@ public enum ModelLoader {
             guard FileManager.default.fileExists(atPath: tokenizerPath) else {
                 throw ModelError.missingFile(folder: path, file: "tokenizer.json")
             }
-            let vocab = try TokenizerVocabulary(huggingFaceJSON: tokenizerPath, config: folder.config)
+            let vocab = try TokenizerVocabulary(huggingFaceJSON: tokenizerPath)
             return try buildDecoder(folder, config: try folder.transformerConfig(), vocabulary: vocab, name: name, options: options)
         }
         let file: GGUFFile

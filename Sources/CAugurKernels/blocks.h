@@ -25,7 +25,9 @@ typedef struct { half_t d; half_t m; uint8_t qs[QK / 2]; } block_q4_1;          
 typedef struct { half_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_0;       /* 22 bytes */
 typedef struct { half_t d; half_t m; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_1; /* 24 bytes */
 typedef struct { half_t d; int8_t qs[QK]; } block_q8_0;                           /* 34 bytes */
-typedef struct { half_t d; half_t s; int8_t qs[QK]; } block_q8_1;                 /* 36 bytes */
+/* Augur's Q8_1 activation block: ggml's layout, but s holds the exact integer Σqs (ggml stores d·Σqs
+ * as f16, which loses precision in the min term of Q4_1/Q5_1 dots). Activations are never stored. */
+typedef struct { half_t d; int16_t s; int8_t qs[QK]; } block_q8_1;                /* 36 bytes */
 typedef struct {                                                                   /* 144 bytes */
     half_t d; half_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2];
 } block_q4_K;

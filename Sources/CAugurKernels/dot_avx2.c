@@ -58,13 +58,13 @@ AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) 
     for (; i + 2 <= nb; i += 2) { /* two independent chains hide the FMA latency */
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
         const __m256i p1 = dot_us8(nibbles32(x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        summs += h2f(x[i].m) * h2f(y[i].s) + h2f(x[i + 1].m) * h2f(y[i + 1].s);
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s + (h2f(x[i + 1].m) * h2f(y[i + 1].d)) * y[i + 1].s;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
         acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
     }
     for (; i < nb; ++i) {
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        summs += h2f(x[i].m) * h2f(y[i].s);
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
     }
     return hsum8(_mm256_add_ps(acc, acc2)) + summs;
@@ -89,7 +89,7 @@ AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) 
         const __m256i hi = _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10));
         const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        summs += h2f(x[i].m) * h2f(y[i].s);
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
         acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
     }
     return hsum8(acc) + summs;

@@ -54,7 +54,7 @@ int augur_quantize_row_ref(uint32_t act_type, const float *x, void *dst, size_t 
             int sum = 0;
             for (int j = 0; j < QK; ++j) sum += y[i].qs[j];
             y[i].d = augur_f32_to_f16(d);
-            y[i].s = augur_f32_to_f16(d * (float)sum);
+            y[i].s = (int16_t)sum;
         }
         return 0;
     }
@@ -127,7 +127,7 @@ int augur_quantize_row_avx2(uint32_t act_type, const float *x, void *dst, size_t
             int sum = 0;
             const float d = q8_block_avx2(x + i * QK, y[i].qs, &sum);
             y[i].d = (half_t)_cvtss_sh(d, 0);
-            y[i].s = (half_t)_cvtss_sh(d * (float)sum, 0);
+            y[i].s = (int16_t)sum;
         }
         return 0;
     }

@@ -42,7 +42,7 @@ import Testing
         #expect(maxDiff <= 0.02, "last-position logits differ by up to \(maxDiff)")
         // Residual streams within 1e-3 relative.
         #expect(relativeError(hooks.activations(at: points[0]), try ref.floats("resid_pre.0")) <= 1e-3)
-        for l in layers {
+        for l in layers where ref.tensors["resid_post.\(l)"] != nil {
             let err = relativeError(hooks.activations(at: HookPoint(layer: l, site: .residPost)), try ref.floats("resid_post.\(l)"))
             #expect(err <= 1e-3, "resid_post.\(l) relative error \(err)")
         }
@@ -60,6 +60,8 @@ import Testing
         let exact = try model.forward([[ids.last!]], caches: [exactCache], hooks: nil, options: ForwardOptions(precision: .exact))[0]
         let fast = try model.forward([[ids.last!]], caches: [fastCache], hooks: nil, options: ForwardOptions(precision: .fast))[0]
         #expect(argmax(exact) == argmax(fast))
-        #expect(relativeError(fast, exact) < 0.05)
+        let kl = klDivergence(exact, fast)
+        print("fast vs exact \(name): KL \(kl), relative error \(relativeError(fast, exact))")
+        #expect(kl < 0.02, "KL(exact ‖ fast) = \(kl)")
     }
 }

@@ -50,3 +50,16 @@ func relativeError(_ a: [Float], _ b: [Float]) -> Double {
     }
     return (num / max(den, 1e-30)).squareRoot()
 }
+
+/// KL(softmax(p) ‖ softmax(q)) in nats.
+func klDivergence(_ p: [Float], _ q: [Float]) -> Double {
+    func logSoftmax(_ x: [Float]) -> [Double] {
+        let m = Double(x.max() ?? 0)
+        let lse = m + log(x.reduce(0.0) { $0 + exp(Double($1) - m) })
+        return x.map { Double($0) - lse }
+    }
+    let lp = logSoftmax(p), lq = logSoftmax(q)
+    var kl = 0.0
+    for i in lp.indices { kl += exp(lp[i]) * (lp[i] - lq[i]) }
+    return kl
+}

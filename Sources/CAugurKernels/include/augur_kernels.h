@@ -68,7 +68,7 @@ int augur_dequantize_row(uint32_t type, const void *src, float *dst, size_t n);
 /**
  * Quantizes `n` floats into activation blocks of `act_type` (8 = Q8_0, 9 = Q8_1, 15 = Q8_K).
  * Q8_0/Q8_1: d = amax/127 (stored as f16), q = round-to-nearest-even(x · (1/d)); Q8_1 also stores
- * s = d · Σq (f16). Q8_K: d = amax/127 stored as f32, q = rne(x · 127/amax) clamped to ±127,
+ * s = Σq as an int16 (ggml stores d·Σq as f16; Augur keeps the exact sum, activations are never saved). Q8_K: d = amax/127 stored as f32, q = rne(x · 127/amax) clamped to ±127,
  * plus the sums of each 16 quants. Returns 0, or -1 for another type.
  */
 int augur_quantize_row_ref(uint32_t act_type, const float *src, void *dst, size_t n);

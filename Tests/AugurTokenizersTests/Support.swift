@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import AugurTokenizers
+
+/// The models whose reference files are in `/work/shared/reference`.
+enum TestModel: String, CaseIterable, Sendable {
+    case smollm2 = "smollm2-135m-instruct"
+    case qwen = "qwen2.5-coder-0.5b-instruct"
+
+    var fileName: String {
+        switch self {
+        case .smollm2: return "SmolLM2-135M-Instruct.Q4_1.gguf"
+        case .qwen: return "qwen2.5-coder-0.5b-instruct-awq-q4_k_m.gguf"
+        }
+    }
+
+    var dumpName: String { self == .smollm2 ? "smollm2" : "qwen" }
+
+    static var augurHome: String {
+        ProcessInfo.processInfo.environment["AUGUR_HOME"] ?? (NSHomeDirectory() + "/.cache/augur")
+    }
+
+    var modelPath: String { "\(Self.augurHome)/models/\(rawValue)/\(fileName)" }
+
+    static var referenceRoot: String {
+        ProcessInfo.processInfo.environment["AUGUR_REFERENCE"] ?? "/work/shared/reference"
+    }
+
+    var referenceDir: String { "\(Self.referenceRoot)/\(rawValue)" }
+}
+
+struct TokenizerCase: Decodable, Sendable {
+    var text: String
+    var ids: [Int32]
+}
+
+struct ChatReference: Decodable, Sendable {
+    var messages: [ChatMessage]
+    var rendered: String
+    var ids: [Int32]
+}
+
+enum Fixtures {
+    static func cases(_ m: TestModel) throws -> [TokenizerCase] {
+        struct File: Decodable { var cases: [TokenizerCase] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: m.referenceDir + "/tokenizer-cases.json"))
+        return try JSONDecoder().decode(File.self, from: data).cases
+    }
+
+    static func chat(_ m: TestModel) throws -> ChatReference {
+        let data = try Data(contentsOf: URL(fileURLWithPath: m.referenceDir + "/chat-template.json"))
+        return try JSONDecoder().decode(ChatReference.self, from: data)
+    }
+
+    /// Vocabulary of a model, loaded once per process.
+    static func vocabulary(_ m: TestModel) throws -> TokenizerVocabulary {
+        try cache.vocabulary(m)
+    }
+
+    static func tokenizer(_ m: TestModel) throws -> ByteLevelBPETokenizer {
+        try cache.tokenizer(m)
+    }
+
+    private static let cache = Cache()
+
+    final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var vocabs: [TestModel: TokenizerVocabulary] = [:]
+        private var tokenizers: [TestModel: ByteLevelBPETokenizer] = [:]
+
+        func vocabulary(_ m: TestModel) throws -> TokenizerVocabulary {
+            lock.lock()
+            defer { lock.unlock() }
+            if let v = vocabs[m] { return v }
+            let v = try loadVocabulary(m)
+            vocabs[m] = v
+            return v
+        }
+
+        func tokenizer(_ m: TestModel) throws -> ByteLevelBPETokenizer {
+            let v = try vocabulary(m)
+            lock.lock()
+            defer { lock.unlock() }
+            if let t = tokenizers[m] { return t }
+            let t = try ByteLevelBPETokenizer(v)
+            tokenizers[m] = t
+            return t
+        }
+    }
+
+    /// Development path: the metadata dumped by python's `gguf` package to /tmp/tok-NAME.json.
+    static func loadVocabulary(_ m: TestModel) throws -> TokenizerVocabulary {
+        let data = try Data(contentsOf: URL(fileURLWithPath: "/tmp/tok-\(m.dumpName).json"))
+        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw TokenizerError.unreadable(source: "/tmp/tok-\(m.dumpName).json", reason: "not an object")
+        }
+        func int(_ k: String) -> Int32? { (o[k] as? NSNumber).map { Int32(truncating: $0) } }
+        return TokenizerVocabulary(
+            model: o["tokenizer.ggml.model"] as? String ?? "",
+            pre: o["tokenizer.ggml.pre"] as? String,
+            tokens: o["tokenizer.ggml.tokens"] as? [String] ?? [],
+            tokenTypes: (o["tokenizer.ggml.token_type"] as? [NSNumber] ?? []).map { Int32(truncating: $0) },
+            merges: o["tokenizer.ggml.merges"] as? [String] ?? [],
+            bosID: int("tokenizer.ggml.bos_token_id"), eosID: int("tokenizer.ggml.eos_token_id"),
+            padID: int("tokenizer.ggml.padding_token_id"), unknownID: int("tokenizer.ggml.unknown_token_id"),
+            addBOS: o["tokenizer.ggml.add_bos_token"] as? Bool ?? false,
+            addEOS: o["tokenizer.ggml.add_eos_token"] as? Bool ?? false,
+            chatTemplate: o["tokenizer.chat_template"] as? String)
+    }
+}
