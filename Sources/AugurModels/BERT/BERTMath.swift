@@ -9,8 +9,13 @@ enum BERTMath {
     /// (relative error ~2e-7), 2^n built in the exponent bits. Inputs are clamped to [-87, 88].
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -87), upperBound: SIMD8(repeating: 88))
-        let n = (x * 1.442695040888963).rounded(.toNearestOrEven)
+        let lo = SIMD8<Float>(repeating: -87), hi = SIMD8<Float>(repeating: 88)
+        var x = x.replacing(with: lo, where: x .< lo)
+        x.replace(with: hi, where: x .> hi)
+        // Adding 1.5·2^23 rounds x·log2(e) to an integer n held in the low mantissa bits.
+        let magic = SIMD8<Float>(repeating: 12_582_912)
+        let t = x * 1.442695040888963 + magic
+        let n = t - magic
         var r = x
         r.addProduct(n, SIMD8(repeating: -0.693359375))
         r.addProduct(n, SIMD8(repeating: 2.12194440e-4))
@@ -21,8 +26,8 @@ enum BERTMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         let er = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        return er * unsafeBitCast(bits, to: SIMD8<Float>.self)
+        let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        return er * unsafeBitCast((ni &+ 127) &<< 23, to: SIMD8<Float>.self)
     }
 
     /// erf(x) for 8 lanes by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7).
