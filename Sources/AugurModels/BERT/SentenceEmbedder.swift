@@ -78,7 +78,7 @@ public final class SentenceEmbedder: Sendable {
                 file = store.path(of: entry)
             } else {
                 guard pullIfMissing else {
-                    throw ModelError.missingFile(folder: AugurHome.modelFolder(entry.name).path, file: entry.fileName)
+                    throw ModelError.missingFile(folder: store.path(of: entry).deletingLastPathComponent().path, file: entry.fileName)
                 }
                 file = try store.ensure(entry)
             }
