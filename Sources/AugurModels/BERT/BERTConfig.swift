@@ -13,22 +13,34 @@ public struct BERTConfig: Sendable, Equatable {
 
     /// The feed-forward activation (`hidden_act`).
     public enum Activation: String, Sendable {
+        /// GELU with the exact erf form (`gelu`).
         case gelu
+        /// GELU with the tanh approximation (`gelu_new`, `gelu_pytorch_tanh`, `gelu_fast`).
         case geluTanh = "gelu_new"
+        /// max(0, x).
         case relu
     }
 
     /// `model_type` values this encoder runs.
     public static let supportedModelTypes = ["bert"]
 
+    /// Rows of the word-embedding table (`vocab_size`).
     public var vocabSize: Int
+    /// Width of the hidden states and of each embedding (`hidden_size`).
     public var hiddenSize: Int
+    /// Encoder layers (`num_hidden_layers`).
     public var layers: Int
+    /// Attention heads per layer (`num_attention_heads`).
     public var heads: Int
+    /// Width of the feed-forward layer (`intermediate_size`).
     public var intermediateSize: Int
+    /// Rows of the position-embedding table: the longest input (`max_position_embeddings`).
     public var maxPositions: Int
+    /// Rows of the token-type table (`type_vocab_size`); single sentences use type 0.
     public var typeVocabSize: Int
+    /// Epsilon of every LayerNorm (`layer_norm_eps`).
     public var layerNormEps: Float
+    /// Feed-forward activation (`hidden_act`).
     public var activation: Activation
     /// Tokens per sentence after truncation, `[CLS]` and `[SEP]` included
     /// (sentence-transformers' `max_seq_length`, else `max_position_embeddings`).
