@@ -3,7 +3,7 @@ import Foundation
 /// BERT's text normalisation and pre-tokenisation, as Hugging Face `tokenizers` does them
 /// (`BertNormalizer` followed by `BertPreTokenizer`).
 ///
-/// Normalisation, in order: drop NUL, U+FFFD and control/format/unassigned/private-use
+/// Normalisation, in order: drop NUL, U+FFFD and control/format/private-use
 /// characters and map every whitespace character to a space (`cleanText`); surround CJK
 /// ideographs with spaces (`handleChineseChars`); decompose to NFD and drop non-spacing marks
 /// (`stripAccents`); lowercase each character. Pre-tokenisation then splits on whitespace
@@ -96,11 +96,12 @@ public struct WordPieceNormalizer: Sendable, Equatable {
         c == "\t" || c == "\n" || c == "\r" || c.properties.isWhitespace
     }
 
-    /// Categories Cc, Cf, Cs, Co and Cn, except tab, newline and carriage return (which count as whitespace).
+    /// Categories Cc, Cf, Cs and Co, except tab, newline and carriage return (which count as
+    /// whitespace). Unassigned code points (Cn) are kept, as Hugging Face keeps them.
     static func isControl(_ c: Unicode.Scalar) -> Bool {
         if c == "\t" || c == "\n" || c == "\r" { return false }
         switch c.properties.generalCategory {
-        case .control, .format, .surrogate, .privateUse, .unassigned: return true
+        case .control, .format, .surrogate, .privateUse: return true
         default: return false
         }
     }

@@ -40,6 +40,9 @@ enum MiniLMTokenizer {
         ("don't won't I'm", [101, 2123, 1005, 1056, 2180, 1005, 1056, 1045, 1005, 1049, 102], "don ' t won ' t i ' m"),
         ("ᄀ 한국어 テスト ひらがな", [101, 1455, 1469, 30006, 30021, 29991, 30014, 30020, 29999, 30008, 1713, 30233, 30240, 1673, 30211, 30177, 30193, 102], "ᄀ 한국어 テスト ひらかな"),
         ("1,000,000.50 @user #tag", [101, 1015, 1010, 2199, 1010, 2199, 1012, 2753, 1030, 5310, 1001, 6415, 102], "1, 000, 000. 50 @ user # tag"),
+        // Unassigned code points are kept (so the word becomes [UNK]), unlike control and format characters.
+        ("x\u{378} a\u{5cd}", [101, 100, 100, 102], ""),
+        ("Success\u{5eb} reform", [101, 100, 5290, 102], "reform"),
     ]
 
     @Test func matchesHuggingFaceFromTokenizerJSON() throws {
