@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --product augur
-for m in smollm2-135m-instruct qwen2.5-coder-0.5b-instruct; do
+for m in smollm2-135m-instruct qwen2.5-coder-0.5b-instruct gemma-3-270m all-minilm-l6-v2; do
   .build/debug/augur models pull "$m" >/dev/null
 done
 swift test "$@"

@@ -23,18 +23,29 @@ import Testing
         return out
     }
 
-    /// Exports `gguf` as config.json + two safetensors shards with an index + tokenizer files.
-    static func export(_ path: String, to dir: URL) throws {
+    /// Exports `gguf` as config.json + two safetensors shards with an index + tokenizer files,
+    /// optionally keeping only the first `layers` blocks and `vocab` rows of the embedding/head.
+    static func export(_ path: String, to dir: URL, layers: Int? = nil, vocab vocabLimit: Int? = nil) throws {
         let file = try GGUFFile(path: path)
-        let c = try TransformerConfig(gguf: file)
+        var c = try TransformerConfig(gguf: file)
+        if let layers { c.layers = layers }
+        if let vocabLimit { c.vocabSize = vocabLimit }
         let vocab = try TokenizerVocabulary(gguf: file)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let folder = HuggingFaceFolder.nameMap(modelType: c.architecture)
         var shards = [SafetensorsWriter(), SafetensorsWriter()]
         var weightMap: [String: String] = [:]
         for (i, t) in file.tensors.enumerated() {
-            var values = dequantize(t.type, file.data(for: t), count: t.elementCount)
-            let shape = Array(t.shape.reversed())
+            if let l = t.name.split(separator: ".").dropFirst().first.flatMap({ Int($0) }), t.name.hasPrefix("blk."), l >= c.layers {
+                continue
+            }
+            var shape = Array(t.shape.reversed())
+            var count = t.elementCount
+            if t.name == "token_embd.weight" || t.name == "output.weight" {
+                shape[0] = c.vocabSize
+                count = shape[0] * shape[1]
+            }
+            var values = dequantize(t.type, file.data(for: t), count: count)
             if c.architecture == "llama", t.name.hasSuffix("attn_q.weight") || t.name.hasSuffix("attn_k.weight") {
                 values = unpermute(values, rows: shape[0], cols: shape[1], heads: t.name.hasSuffix("attn_q.weight") ? c.heads : c.kvHeads)
             }
@@ -81,23 +92,42 @@ import Testing
         try JSONSerialization.data(withJSONObject: tc).write(to: dir.appendingPathComponent("tokenizer_config.json"))
     }
 
-    @Test(arguments: ["smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct"])
-    func folderFromGGUFGivesTheSameLogits(model name: String) throws {
+    /// Exports the first blocks of a GGUF model as a Hugging Face folder, loads it, and checks
+    /// the residual stream after the last exported block and the logits there against the GGUF model.
+    func roundTrip(_ name: String, layers: Int, vocab: Int?, ids: [Int32]) throws -> any LanguageModel {
         let gguf = try TestModels.named(name)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-hf-\(name)-\(getpid())")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.export(gguf.info.path, to: dir)
+        try Self.export(gguf.info.path, to: dir, layers: layers, vocab: vocab)
         let hf = try ModelLoader.load(dir.path, options: LoadOptions(denseWeights: false))
-        #expect(hf.config.vocabSize == gguf.config.vocabSize && hf.config.ropeNeox)
+        #expect(hf.config.layers == layers && hf.config.ropeNeox && hf.config.tiedEmbeddings == gguf.config.tiedEmbeddings)
+        let point = HookPoint(layer: layers - 1, site: .residPost)
+        let a = Hooks(), b = Hooks()
+        a.capture(point); b.capture(point)
+        _ = try gguf.forward([ids], caches: nil, hooks: a,
+                             options: ForwardOptions(logits: .none, stopAfterLayer: layers - 1, precision: .exact))
+        let logits = try hf.forward([ids], caches: nil, hooks: b, options: ForwardOptions(logits: .last, precision: .exact))[0]
+        #expect(relativeError(b.activations(at: point), a.activations(at: point)) < 1e-5)
+        let last = Array(a.activations(at: point).suffix(gguf.config.dModel))
+        let expected = Array(try gguf.projectToVocabulary(last, applyFinalNorm: true).prefix(hf.config.vocabSize))
+        #expect(relativeError(logits, expected) < 1e-5)
+        return hf
+    }
+
+    /// Llama (GGUF's permuted Q/K, tied head), cut to 4 blocks; also the tokenizer and chat template.
+    @Test func smolLMFolderMatchesTheGGUFModel() throws {
+        let gguf = try TestModels.smollm.get()
         let text = "The quick brown fox jumps over the lazy dog. 12345 <|im_start|>"
         let ids = gguf.tokenize(text)
+        let hf = try roundTrip("smollm2-135m-instruct", layers: 4, vocab: nil, ids: ids)
         #expect(hf.tokenize(text) == ids)
-        let options = ForwardOptions(logits: .all, precision: .exact)
-        let a = try gguf.forward([ids], caches: nil, hooks: nil, options: options)[0]
-        let b = try hf.forward([ids], caches: nil, hooks: nil, options: options)[0]
-        let maxDiff = zip(a, b).map { abs($0 - $1) }.max() ?? 0
-        #expect(maxDiff < 1e-3, "logits differ by up to \(maxDiff)")
-        #expect(hf.chatTemplate != nil)
+        #expect(hf.chatTemplate != nil && hf.tokenizer.eosIDs == gguf.tokenizer.eosIDs)
+    }
+
+    /// Qwen2 (q/k/v biases, untied head), cut to 2 blocks and 4096 tokens.
+    @Test func qwenFolderMatchesTheGGUFModel() throws {
+        _ = try roundTrip("qwen2.5-coder-0.5b-instruct", layers: 2, vocab: 4096,
+                          ids: [785, 3974, 1009, 2518, 3281, 916, 279, 1207, 562, 13])
     }
 
     @Test func badFoldersNameWhatIsWrong() throws {

@@ -8,6 +8,7 @@ import Testing
     static let cases: [(String, String)] = [
         ("smollm2-135m-instruct", "fox"), ("smollm2-135m-instruct", "einstein"),
         ("qwen2.5-coder-0.5b-instruct", "fox"), ("qwen2.5-coder-0.5b-instruct", "einstein"),
+        ("gemma-3-270m", "fox"), ("gemma-3-270m", "einstein"),
     ]
 
     @Test(arguments: cases)
@@ -49,7 +50,7 @@ import Testing
     }
 
     /// The fast path (8-bit activations for small batches) stays close to the exact one.
-    @Test(arguments: ["smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct"])
+    @Test(arguments: ["smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct", "gemma-3-270m"])
     func fastDecodeTracksExact(model name: String) throws {
         let model = try TestModels.named(name)
         let ids = model.tokenize("In 1905, Albert Einstein published four papers that changed physics forever.")

@@ -12,8 +12,13 @@ enum TestModels {
         try ModelLoader.load("qwen2.5-coder-0.5b-instruct", options: LoadOptions(pullIfMissing: false))
     }
 
+    static let gemma: Result<any LanguageModel, Error> = Result {
+        try ModelLoader.load("gemma-3-270m", options: LoadOptions(pullIfMissing: false))
+    }
+
     static func named(_ name: String) throws -> any LanguageModel {
         switch name {
+        case "gemma-3-270m": try gemma.get()
         case "smollm2-135m-instruct": try smollm.get()
         case "qwen2.5-coder-0.5b-instruct": try qwen.get()
         default: throw ModelError.unknownModel(name: name, catalog: ModelCatalog.names)
