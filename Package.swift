@@ -20,7 +20,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CAugurKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off", "-std=gnu11"])]
         ),
         .target(
             name: "AugurTensor",
@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "AugurFormatsTests", dependencies: ["AugurFormats"]),
         .testTarget(name: "AugurTokenizersTests", dependencies: ["AugurTokenizers"]),
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels"]),
+        .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,8 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
     case missingByteToken(byte: UInt8, symbol: String)
     /// The metadata source could not be read.
     case unreadable(source: String, reason: String)
+    /// A tokenizer file (e.g. `tokenizer.json`) has a missing or malformed field.
+    case invalidFile(path: String, field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
             return "tokenizer.ggml.tokens lacks the byte-level token '\(s)' for byte 0x\(String(b, radix: 16, uppercase: true))"
         case .unreadable(let src, let r):
             return "cannot read tokenizer metadata from \(src): \(r)"
+        case .invalidFile(let path, let field, let r):
+            return field.isEmpty ? "\(path): \(r)" : "\(path): field '\(field)': \(r)"
         }
     }
 }

@@ -1,0 +1,267 @@
+/* dot_avx2.c — AVX2 dot products weight row × quantized activation row, ggml style: quants are
+ * unpacked to bytes, multiplied with maddubs (u8 × s8 → pairs of i16) and madd (→ i32), and each
+ * block's integer sum is scaled and accumulated in float with FMA. */
+#include "blocks.h"
+#include <math.h>
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+static inline AVX2 float h2f(half_t h) { return _cvtsh_ss(h); }
+
+static inline AVX2 float hsum8(__m256 x) {
+    __m128 r = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+    r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+    r = _mm_add_ss(r, _mm_movehdup_ps(r));
+    return _mm_cvtss_f32(r);
+}
+
+static inline AVX2 __m256i nibbles32(const uint8_t *p) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)p);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+}
+
+static inline AVX2 __m256i bits32(const uint8_t *p) {
+    uint32_t x; memcpy(&x, p, 4);
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32((int)x), shuf);
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    return _mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1));
+}
+
+/* Σ pairs of unsigned × signed bytes → 8 × i32. */
+static inline AVX2 __m256i dot_us8(__m256i ux, __m256i sy) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(ux, sy), _mm256_set1_epi16(1));
+}
+
+/* Σ pairs of signed × signed bytes → 8 × i32 (sign moved onto y, as ggml does). */
+static inline AVX2 __m256i dot_s8(__m256i x, __m256i y) {
+    return dot_us8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+}
+
+AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) {
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i off = _mm256_set1_epi8(8);
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i qx = _mm256_sub_epi8(nibbles32(x[i].qs), off);
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
+    }
+    return hsum8(acc);
+}
+
+AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
+    float summs = 0;
+    size_t i = 0;
+    for (; i + 2 <= nb; i += 2) { /* two independent chains hide the FMA latency */
+        const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
+        const __m256i p1 = dot_us8(nibbles32(x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s + (h2f(x[i + 1].m) * h2f(y[i + 1].d)) * y[i + 1].s;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
+    }
+    for (; i < nb; ++i) {
+        const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+    }
+    return hsum8(_mm256_add_ps(acc, acc2)) + summs;
+}
+
+AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i hi = _mm256_andnot_si256(bits32(x[i].qh), _mm256_set1_epi8((char)0xF0));
+        const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
+        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
+    }
+    return hsum8(acc);
+}
+
+AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
+    __m256 acc = _mm256_setzero_ps();
+    float summs = 0;
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i hi = _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10));
+        const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
+        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
+        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
+    }
+    return hsum8(acc) + summs;
+}
+
+AVX2 static float dot_q8_0(size_t nb, const block_q8_0 *x, const block_q8_0 *y) {
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
+        const __m256i p1 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
+    }
+    for (; i < nb; ++i) {
+        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+    }
+    return hsum8(_mm256_add_ps(acc, acc2));
+}
+
+/* Σ_j mins[j] · (bsums[2j] + bsums[2j+1]) for a Q4_K/Q5_K block. */
+static inline AVX2 int mins_dot(const uint8_t mn[8], const int16_t *bsums) {
+    const __m128i b0 = _mm_loadu_si128((const __m128i *)bsums), b1 = _mm_loadu_si128((const __m128i *)(bsums + 8));
+    const __m128i pairs = _mm_hadd_epi16(b0, b1); /* bsums[2j]+bsums[2j+1], j = 0..7 */
+    const __m128i m = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));
+    __m128i p = _mm_madd_epi16(m, pairs);
+    p = _mm_add_epi32(p, _mm_unpackhi_epi64(p, p));
+    p = _mm_add_epi32(p, _mm_shuffle_epi32(p, 1));
+    return _mm_cvtsi128_si32(p);
+}
+
+AVX2 static float dot_q4_K(size_t nb, const block_q4_K *x, const block_q8_K *y) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps();
+    float accm = 0;
+    for (size_t i = 0; i < nb; ++i) {
+        uint8_t sc[8], mn[8];
+        unpack_scales_k4(x[i].scales, sc, mn);
+        const uint8_t *q4 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j, q4 += 32, q8 += 64) {
+            const __m256i b = _mm256_loadu_si256((const __m256i *)q4);
+            const __m256i pl = _mm256_maddubs_epi16(_mm256_and_si256(b, m4), _mm256_loadu_si256((const __m256i *)q8));
+            const __m256i ph = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 4), m4), _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j]), pl));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j + 1]), ph));
+        }
+        const float dy = y[i].d;
+        accm += (h2f(x[i].dmin) * dy) * (float)mins_dot(mn, y[i].bsums);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc) - accm;
+}
+
+AVX2 static float dot_q5_K(size_t nb, const block_q5_K *x, const block_q8_K *y) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
+    __m256 acc = _mm256_setzero_ps();
+    float accm = 0;
+    for (size_t i = 0; i < nb; ++i) {
+        uint8_t sc[8], mn[8];
+        unpack_scales_k4(x[i].scales, sc, mn);
+        const uint8_t *q5 = x[i].qs;
+        const int8_t *q8 = y[i].qs;
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)x[i].qh);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j, q5 += 32, q8 += 64) {
+            const __m256i b = _mm256_loadu_si256((const __m256i *)q5);
+            /* bit 2j of qh → 0x10 of the low quants, bit 2j+1 → the high ones */
+            const __m256i hl = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j), 4), m16);
+            const __m256i hh = _mm256_and_si256(_mm256_slli_epi16(_mm256_srli_epi16(qh, 2 * j + 1), 4), m16);
+            const __m256i ql = _mm256_or_si256(_mm256_and_si256(b, m4), hl);
+            const __m256i qhi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b, 4), m4), hh);
+            const __m256i pl = _mm256_maddubs_epi16(ql, _mm256_loadu_si256((const __m256i *)q8));
+            const __m256i ph = _mm256_maddubs_epi16(qhi, _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j]), pl));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_set1_epi16(sc[2 * j + 1]), ph));
+        }
+        const float dy = y[i].d;
+        accm += (h2f(x[i].dmin) * dy) * (float)mins_dot(mn, y[i].bsums);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * dy), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc) - accm;
+}
+
+AVX2 static float dot_q6_K(size_t nb, const block_q6_K *x, const block_q8_K *y) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3), m32 = _mm256_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const uint8_t *ql = x[i].ql, *qh = x[i].qh;
+        const int8_t *q8 = y[i].qs, *sc = x[i].scales;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 2; ++j, ql += 64, qh += 32, q8 += 128, sc += 8) {
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+            const __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+            const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4));
+            const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4));
+            const __m256i q2 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4));
+            const __m256i q3 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4), _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4));
+            const __m256i a0 = _mm256_loadu_si256((const __m256i *)q8);
+            const __m256i a1 = _mm256_loadu_si256((const __m256i *)(q8 + 32));
+            const __m256i a2 = _mm256_loadu_si256((const __m256i *)(q8 + 64));
+            const __m256i a3 = _mm256_loadu_si256((const __m256i *)(q8 + 96));
+            /* (q − 32)·a = q·a − 32·a, both through maddubs */
+            const __m256i p0 = _mm256_sub_epi16(_mm256_maddubs_epi16(q0, a0), _mm256_maddubs_epi16(m32, a0));
+            const __m256i p1 = _mm256_sub_epi16(_mm256_maddubs_epi16(q1, a1), _mm256_maddubs_epi16(m32, a1));
+            const __m256i p2 = _mm256_sub_epi16(_mm256_maddubs_epi16(q2, a2), _mm256_maddubs_epi16(m32, a2));
+            const __m256i p3 = _mm256_sub_epi16(_mm256_maddubs_epi16(q3, a3), _mm256_maddubs_epi16(m32, a3));
+            /* 16 i16 lanes per 32 quants: lanes 0..7 take scale 2k, lanes 8..15 scale 2k+1 */
+            const __m256i s0 = _mm256_set_m128i(_mm_set1_epi16(sc[1]), _mm_set1_epi16(sc[0]));
+            const __m256i s1 = _mm256_set_m128i(_mm_set1_epi16(sc[3]), _mm_set1_epi16(sc[2]));
+            const __m256i s2 = _mm256_set_m128i(_mm_set1_epi16(sc[5]), _mm_set1_epi16(sc[4]));
+            const __m256i s3 = _mm256_set_m128i(_mm_set1_epi16(sc[7]), _mm_set1_epi16(sc[6]));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_madd_epi16(s0, p0), _mm256_madd_epi16(s1, p1)));
+            sumi = _mm256_add_epi32(sumi, _mm256_add_epi32(_mm256_madd_epi16(s2, p2), _mm256_madd_epi16(s3, p3)));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum8(acc);
+}
+
+AVX2 static float dot_f32(size_t n, const float *w, const float *a) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(a + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(a + i + 8), s1);
+    }
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; ++i) s += w[i] * a[i];
+    return s;
+}
+
+AVX2 static float dot_f16(size_t n, const uint16_t *w, const float *a) {
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i))), _mm256_loadu_ps(a + i), s0);
+        s1 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + i + 8))), _mm256_loadu_ps(a + i + 8), s1);
+    }
+    float s = hsum8(_mm256_add_ps(s0, s1));
+    for (; i < n; ++i) s += augur_f16_to_f32(w[i]) * a[i];
+    return s;
+}
+
+AVX2 static float dot_bf16(size_t n, const uint16_t *w, const float *a) {
+    __m256 s0 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i v = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(w + i))), 16);
+        s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(v), _mm256_loadu_ps(a + i), s0);
+    }
+    float s = hsum8(s0);
+    for (; i < n; ++i) s += augur_bf16_to_f32(w[i]) * a[i];
+    return s;
+}
+
+float augur_vec_dot_avx2(uint32_t type, size_t n, const void *w, const void *act) {
+    switch (type) {
+    case T_F32: return dot_f32(n, w, act);
+    case T_F16: return dot_f16(n, w, act);
+    case T_BF16: return dot_bf16(n, w, act);
+    case T_Q4_0: return dot_q4_0(n / QK, w, act);
+    case T_Q4_1: return dot_q4_1(n / QK, w, act);
+    case T_Q5_0: return dot_q5_0(n / QK, w, act);
+    case T_Q5_1: return dot_q5_1(n / QK, w, act);
+    case T_Q8_0: return dot_q8_0(n / QK, w, act);
+    case T_Q4_K: return dot_q4_K(n / QK_K, w, act);
+    case T_Q5_K: return dot_q5_K(n / QK_K, w, act);
+    case T_Q6_K: return dot_q6_K(n / QK_K, w, act);
+    default: return NAN;
+    }
+}

@@ -1,1 +1,0 @@
-#include "augur_kernels.h"
