@@ -11,8 +11,11 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     public let vocabulary: TokenizerVocabulary
     /// The pre-tokenizer selected by `tokenizer.ggml.pre`.
     public let preTokenizer: PreTokenizer
+    /// `tokenizer.ggml.bos_token_id`.
     public let bosID: Int32?
+    /// `tokenizer.ggml.eos_token_id`.
     public let eosID: Int32?
+    /// ``eosID`` plus the vocabulary's end-of-turn tokens (see ``endOfGenerationTokens``).
     public let eosIDs: Set<Int32>
     /// Ids of control tokens (`token_type` 3), which ``decode(_:skipSpecialTokens:)`` can drop.
     public let controlIDs: Set<Int32>
@@ -25,8 +28,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     private let tokenOffsets: [Int]
     /// Special tokens matched in text, longest first, bucketed by their first byte.
     private let specials: [[(bytes: [UInt8], id: Int32)]]
-    /// Byte-level token string → id, used when whole pieces may be looked up (`ignore_merges`).
-    private let wholePieceIDs: [String: Int32]?
+    /// Token lookup for pre-tokenizers whose pieces are first looked up whole (`ignore_merges`).
+    private let wholePieceIndex: TokenIndex?
     private let normalizeNFC: Bool
 
     /// Strings that end a turn or the text, added to ``eosIDs`` when the vocabulary has them as
@@ -51,16 +54,14 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         bosID = vocab.bosID
         eosID = vocab.eosID
 
-        var idOf: [String: Int32] = [:]
-        idOf.reserveCapacity(vocab.tokens.count)
-        for (i, t) in vocab.tokens.enumerated() where idOf[t] == nil { idOf[t] = Int32(i) }
+        let index = TokenIndex(vocab.tokens)
 
         // Bytes without a token (SmolLM2 lacks a few that never occur in UTF-8 text, such as 0xFF)
         // become the unknown token, as in Hugging Face's BPE, or are dropped when there is none.
         var byteIDs = [Int32](repeating: vocab.unknownID ?? -1, count: 256)
         var knownBytes = 0
         for b in 0..<256 {
-            if let id = idOf[String(ByteLevel.byteToScalar[b])] {
+            if let id = index.id(String(ByteLevel.byteToScalar[b])) {
                 byteIDs[b] = id
                 knownBytes += 1
             }
@@ -74,17 +75,28 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         var table: [UInt64: UInt64] = [:]
         table.reserveCapacity(vocab.merges.count)
         for (rank, m) in vocab.merges.enumerated() {
-            guard let space = m.firstIndex(of: " ") else {
-                throw TokenizerError.invalidMerge(index: rank, merge: m, reason: "expected two tokens separated by a space")
+            var m = m
+            let entry: Result<(key: UInt64, value: UInt64), TokenizerError> = m.withUTF8 { u in
+                guard let space = u.firstIndex(of: 0x20) else {
+                    return .failure(.invalidMerge(index: rank, merge: String(decoding: u, as: UTF8.self),
+                                                  reason: "expected two tokens separated by a space"))
+                }
+                let left = UnsafeBufferPointer(rebasing: u[..<space]), right = UnsafeBufferPointer(rebasing: u[(space + 1)...])
+                func missing(_ what: String) -> Result<(key: UInt64, value: UInt64), TokenizerError> {
+                    .failure(.invalidMerge(index: rank, merge: String(decoding: u, as: UTF8.self), reason: "'\(what)' is not a token"))
+                }
+                guard let l = index.id(left) else { return missing(String(decoding: left, as: UTF8.self)) }
+                guard let r = index.id(right) else { return missing(String(decoding: right, as: UTF8.self)) }
+                guard let merged = index.id(left, right) else {
+                    return missing(String(decoding: left, as: UTF8.self) + String(decoding: right, as: UTF8.self))
+                }
+                let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
+                let value = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged))
+                return .success((key, value))
             }
-            let left = String(m[..<space]), right = String(m[m.index(after: space)...])
-            guard let l = idOf[left] else { throw TokenizerError.invalidMerge(index: rank, merge: m, reason: "'\(left)' is not a token") }
-            guard let r = idOf[right] else { throw TokenizerError.invalidMerge(index: rank, merge: m, reason: "'\(right)' is not a token") }
-            guard let merged = idOf[left + right] else {
-                throw TokenizerError.invalidMerge(index: rank, merge: m, reason: "'\(left + right)' is not a token")
-            }
-            let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
-            if table[key] == nil { table[key] = UInt64(rank) << 32 | UInt64(UInt32(bitPattern: merged)) }
+            let (key, value) = try entry.get()
+            // A repeated merge keeps its first (best) rank.
+            if table[key] == nil { table[key] = value }
         }
         merger = BPEMerger(merges: table)
 
@@ -117,13 +129,16 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         tokenOffsets = offsets
         controlIDs = control
         eosIDs = eos
-        wholePieceIDs = pre == .llama3 ? idOf : nil
+        wholePieceIndex = pre == .llama3 ? index : nil
     }
 
+    /// Number of token ids (`tokenizer.ggml.tokens.count`).
     public var vocabularySize: Int { vocabulary.tokens.count }
 
     // MARK: Encoding
 
+    /// Token ids of `text`; special-token strings become their ids, and `addSpecialTokens` adds
+    /// BOS/EOS as `add_bos_token`/`add_eos_token` ask.
     public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
         var out: [Int32] = []
         out.reserveCapacity(text.utf8.count / 3 + 4)
@@ -169,7 +184,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         let bounds = preTokenizer.split(text)
         for k in 0..<(bounds.count - 1) {
             let piece = text.utf8[text.offsets[bounds[k]]..<text.offsets[bounds[k + 1]]]
-            if let wholePieceIDs, let id = wholePieceIDs[ByteLevel.encode(piece)] {
+            if let wholePieceIndex, let id = wholePieceIndex.id(ByteLevel.encode(piece)) {
                 out.append(id)
                 continue
             }
@@ -179,11 +194,13 @@ public struct ByteLevelBPETokenizer: Tokenizer {
 
     // MARK: Decoding
 
+    /// The raw bytes of token `id` (special tokens: their UTF-8 text); empty outside the vocabulary.
     public func tokenBytes(_ id: Int32) -> [UInt8] {
         guard id >= 0, Int(id) < vocabularySize else { return [] }
         return Array(tokenByteStorage[tokenOffsets[Int(id)]..<tokenOffsets[Int(id) + 1]])
     }
 
+    /// The text of `ids`, special tokens included; ids outside the vocabulary are skipped.
     public func decode(_ ids: [Int32]) -> String {
         decode(ids, skipSpecialTokens: false)
     }
@@ -199,6 +216,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Display form of token `id`: its decoded text, invalid UTF-8 bytes shown as `<0xXX>`.
     public func tokenString(_ id: Int32) -> String {
         UTF8Validation.displayString(tokenBytes(id))
     }

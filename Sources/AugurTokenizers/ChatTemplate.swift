@@ -5,6 +5,7 @@ public struct ChatMessage: Sendable, Codable, Equatable {
     /// The text of the turn.
     public var content: String
 
+    /// A message from `role` saying `content`.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
@@ -20,6 +21,7 @@ public enum ChatTemplateError: Error, Sendable, Equatable, CustomStringConvertib
     /// `render` was called with no messages.
     case emptyConversation
 
+    /// What went wrong, naming the model when it is known.
     public var description: String {
         switch self {
         case .missingTemplate(let m):

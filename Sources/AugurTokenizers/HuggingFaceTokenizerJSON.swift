@@ -70,6 +70,7 @@ extension TokenizerVocabulary {
         }
         self.init(model: "gpt2", pre: pre, tokens: tokens, tokenTypes: types, merges: merges,
                   bosID: tokenID("bos_token"), eosID: tokenID("eos_token"), padID: tokenID("pad_token"),
+                  unknownID: (model["unk_token"] as? String).flatMap { vocab[$0] }.map { Int32($0) },
                   addBOS: addBOS, addEOS: false, chatTemplate: config["chat_template"] as? String)
         try validate()
     }

@@ -19,6 +19,7 @@ public enum TokenizerError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A tokenizer file (e.g. `tokenizer.json`) has a missing or malformed field.
     case invalidFile(path: String, field: String, reason: String)
 
+    /// What went wrong, naming the metadata field at fault.
     public var description: String {
         switch self {
         case .missingField(let f):

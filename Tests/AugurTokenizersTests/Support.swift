@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AugurTokenizers
+import AugurFormats
 
 /// The models whose reference files are in `/work/shared/reference`.
 enum TestModel: String, CaseIterable, Sendable {
@@ -88,23 +89,8 @@ enum Fixtures {
         }
     }
 
-    /// Development path: the metadata dumped by python's `gguf` package to /tmp/tok-NAME.json.
+    /// The vocabulary read from the real model file through `GGUFFile`.
     static func loadVocabulary(_ m: TestModel) throws -> TokenizerVocabulary {
-        let data = try Data(contentsOf: URL(fileURLWithPath: "/tmp/tok-\(m.dumpName).json"))
-        guard let o = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw TokenizerError.unreadable(source: "/tmp/tok-\(m.dumpName).json", reason: "not an object")
-        }
-        func int(_ k: String) -> Int32? { (o[k] as? NSNumber).map { Int32(truncating: $0) } }
-        return TokenizerVocabulary(
-            model: o["tokenizer.ggml.model"] as? String ?? "",
-            pre: o["tokenizer.ggml.pre"] as? String,
-            tokens: o["tokenizer.ggml.tokens"] as? [String] ?? [],
-            tokenTypes: (o["tokenizer.ggml.token_type"] as? [NSNumber] ?? []).map { Int32(truncating: $0) },
-            merges: o["tokenizer.ggml.merges"] as? [String] ?? [],
-            bosID: int("tokenizer.ggml.bos_token_id"), eosID: int("tokenizer.ggml.eos_token_id"),
-            padID: int("tokenizer.ggml.padding_token_id"), unknownID: int("tokenizer.ggml.unknown_token_id"),
-            addBOS: o["tokenizer.ggml.add_bos_token"] as? Bool ?? false,
-            addEOS: o["tokenizer.ggml.add_eos_token"] as? Bool ?? false,
-            chatTemplate: o["tokenizer.chat_template"] as? String)
+        try TokenizerVocabulary(gguf: try GGUFFile(path: m.modelPath))
     }
 }
