@@ -76,7 +76,7 @@ public enum ModelLoader {
     /// Assembles a decoder from any weight source (tensor names as in GGUF).
     static func buildDecoder(_ w: some WeightSource, config c: TransformerConfig, vocabulary vocab: TokenizerVocabulary,
                              name: String, options: LoadOptions) throws -> DecoderModel {
-        let tokenizer = try ByteLevelBPETokenizer(vocab)
+        let tokenizer = try makeTokenizer(vocab)
         let template = vocab.chatTemplate.flatMap { try? ChatTemplate(template: $0) }
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         var blocks: [DecoderBlock] = []

@@ -24,9 +24,9 @@ public struct SentencePieceTokenizer: Tokenizer {
     private let specials: [[(bytes: [UInt8], id: Int32)]]
     private let addPrefixSpace: Bool
 
-    /// Builds the tokenizer; `addPrefixSpace` prepends `▁` to the text (`add_space_prefix`).
+    /// Builds the tokenizer (`vocab.addSpacePrefix` prepends `▁` to the text).
     /// - Throws: ``TokenizerError`` naming the field at fault.
-    public init(_ vocab: TokenizerVocabulary, addPrefixSpace: Bool = false) throws {
+    public init(_ vocab: TokenizerVocabulary) throws {
         try vocab.validate()
         guard vocab.model == "llama" else { throw TokenizerError.unsupportedModel(vocab.model, supported: ["llama"]) }
         guard let scores = vocab.scores, scores.count == vocab.tokens.count else {
@@ -34,7 +34,7 @@ public struct SentencePieceTokenizer: Tokenizer {
         }
         vocabulary = vocab
         self.scores = scores
-        self.addPrefixSpace = addPrefixSpace
+        addPrefixSpace = vocab.addSpacePrefix
         bosID = vocab.bosID
         eosID = vocab.eosID
         var index: [String: Int32] = [:]
@@ -232,5 +232,14 @@ private struct BigramHeap {
             }
         }
         return top
+    }
+}
+
+/// The tokenizer a vocabulary asks for: byte-level BPE (`gpt2`) or SentencePiece BPE (`llama`).
+public func makeTokenizer(_ vocab: TokenizerVocabulary) throws -> any Tokenizer {
+    switch vocab.model {
+    case "gpt2": return try ByteLevelBPETokenizer(vocab)
+    case "llama": return try SentencePieceTokenizer(vocab)
+    default: throw TokenizerError.unsupportedModel(vocab.model, supported: ["gpt2", "llama"])
     }
 }

@@ -31,6 +31,7 @@ extension TokenizerVocabulary {
             addBOS: file.bool("tokenizer.ggml.add_bos_token") ?? (model == "llama"),
             addEOS: file.bool("tokenizer.ggml.add_eos_token") ?? false,
             chatTemplate: file.string("tokenizer.chat_template"))
+        addSpacePrefix = file.bool("tokenizer.ggml.add_space_prefix") ?? (model == "llama")
         try validate()
     }
 }

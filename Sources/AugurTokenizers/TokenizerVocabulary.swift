@@ -35,6 +35,8 @@ public struct TokenizerVocabulary: Sendable {
     public var addEOS: Bool
     /// `tokenizer.chat_template`, a Jinja template.
     public var chatTemplate: String?
+    /// `tokenizer.ggml.add_space_prefix`: SentencePiece models prepend `▁` to the text.
+    public var addSpacePrefix: Bool = false
 
     /// Creates a vocabulary from its parts.
     public init(
