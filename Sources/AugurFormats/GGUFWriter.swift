@@ -35,7 +35,11 @@ public struct GGUFWriter: Sendable {
         let elements = shape.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).partialValue }
         let rowOK = (shape.first ?? type.blockSize) % type.blockSize == 0
         let expected = rowOK && shape.allSatisfy({ $0 >= 0 }) ? type.byteCount(elements: elements) : nil
-        guard let expected, expected == data.count, shape.count <= 4 else {
+        guard shape.count <= 4 else {
+            throw GGUFError.invalidShape(file: "(GGUFWriter)", tensor: name, shape: shape.map { UInt64(max($0, 0)) },
+                                         reason: "\(shape.count) dimensions (at most 4)")
+        }
+        guard let expected, expected == data.count else {
             throw GGUFError.dataSizeMismatch(tensor: name, type: type, shape: shape, expected: expected, got: data.count)
         }
         guard tensorNames.insert(name).inserted else {
@@ -61,7 +65,7 @@ public struct GGUFWriter: Sendable {
         }
     }
 
-    /// The complete file contents.
+    /// The complete file contents (built in memory: meant for small and test models).
     public func encoded() throws -> [UInt8] {
         if let deferredError { throw deferredError }
         var alignment = 32

@@ -1,4 +1,5 @@
 import AugurTensor
+import Foundation
 import Testing
 @testable import AugurFormats
 
@@ -239,6 +240,7 @@ struct GGUFCorruptionTests {
                 bytes[position] = noise[(trial + j * 211) % 600]
             }
             let path = try writeTemporary(bytes, name: "fuzz\(trial).gguf")
+            defer { try? FileManager.default.removeItem(atPath: path) }
             do {
                 _ = try GGUFFile(path: path)
             } catch let error as GGUFError {

@@ -148,9 +148,15 @@ struct GGUFRoundTripTests {
         #expect(throws: GGUFError.self) {  // row length not whole Q8_0 blocks
             try writer.addTensor(name: "bad2", type: .q8_0, shape: [16, 2], data: [UInt8](repeating: 0, count: 34))
         }
+        #expect(throws: GGUFError.self) {  // GGUF allows at most 4 dimensions
+            try writer.addTensor(name: "bad3", type: .f32, shape: [1, 1, 1, 1, 1], data: [0, 0, 0, 0])
+        }
         try writer.addTensor(name: "ok", type: .f32, shape: [1], data: [0, 0, 0, 0])
         #expect(throws: GGUFError.duplicateTensor(file: "(GGUFWriter)", tensor: "ok")) {
-            try writer.addTensor(name: "ok", type: .f32, shape: [1], data: [0, 0, 0, 0])
+            #expect(throws: GGUFError.self) {  // GGUF allows at most 4 dimensions
+            try writer.addTensor(name: "bad3", type: .f32, shape: [1, 1, 1, 1, 1], data: [0, 0, 0, 0])
+        }
+        try writer.addTensor(name: "ok", type: .f32, shape: [1], data: [0, 0, 0, 0])
         }
 
         var deferred = GGUFWriter()

@@ -29,7 +29,9 @@ func pseudoRandomBytes(_ count: Int, seed: UInt64) -> [UInt8] {
 }
 
 /// Opens `path` as GGUF expecting a `GGUFError` whose message names the file; returns it.
+/// The (throwaway) file is deleted afterwards.
 func ggufError(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> GGUFError? {
+    defer { try? FileManager.default.removeItem(atPath: path) }
     do {
         _ = try GGUFFile(path: path)
         Issue.record("expected GGUFError for \(path), but it parsed", sourceLocation: sourceLocation)
@@ -43,7 +45,9 @@ func ggufError(_ path: String, sourceLocation: SourceLocation = #_sourceLocation
 }
 
 /// Opens `path` as safetensors expecting a `SafetensorsError` whose message names the file; returns it.
+/// The (throwaway) file is deleted afterwards.
 func safetensorsError(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) -> SafetensorsError? {
+    defer { try? FileManager.default.removeItem(atPath: path) }
     do {
         _ = try SafetensorsFile(path: path)
         Issue.record("expected SafetensorsError for \(path), but it parsed", sourceLocation: sourceLocation)
