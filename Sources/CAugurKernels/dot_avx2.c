@@ -7,7 +7,15 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-static inline AVX2 float h2f(half_t h) { return _cvtsh_ss(h); }
+/* half → float. Written in asm because clang turns _cvtsh_ss into a vpinsrw that merges into
+ * whatever register it likes (often a loop accumulator), chaining every block onto the previous
+ * one; vpbroadcastw writes the whole register, so each conversion is independent. */
+static inline AVX2 float h2f_at(const half_t *p) {
+    __m128 r;
+    __asm__("vpbroadcastw %1, %0\n\tvcvtph2ps %0, %0" : "=x"(r) : "m"(*p));
+    return _mm_cvtss_f32(r);
+}
+#define h2f(field) h2f_at(&(field))
 
 static inline AVX2 float hsum8(__m256 x) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
@@ -51,23 +59,34 @@ AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) 
     return hsum8(acc);
 }
 
+/* [x.d, x.m] · [y.d, y.ds] in lanes 0 and 1 (two adjacent halves converted at once). */
+static inline AVX2 __m128 dm_scales(const half_t *dm, const block_q8_1 *y) {
+    uint32_t u; memcpy(&u, dm, 4);
+    const __m128 xs = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
+    return _mm_mul_ps(xs, _mm_castpd_ps(_mm_load_sd((const double *)&y->d)));
+}
+
 AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
     __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
-    float summs = 0;
+    __m128 accm = _mm_setzero_ps(), accm2 = _mm_setzero_ps();   /* lane 1: Σ m·ds */
     size_t i = 0;
     for (; i + 2 <= nb; i += 2) { /* two independent chains hide the FMA latency */
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
         const __m256i p1 = dot_us8(nibbles32(x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s + (h2f(x[i + 1].m) * h2f(y[i + 1].d)) * y[i + 1].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]), s1 = dm_scales(&x[i + 1].d, &y[i + 1]);
+        accm = _mm_add_ps(accm, s0);
+        accm2 = _mm_add_ps(accm2, s1);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);
+        acc2 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s1), _mm256_cvtepi32_ps(p1), acc2);
     }
     for (; i < nb; ++i) {
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]);
+        accm = _mm_add_ps(accm, s0);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);
     }
-    return hsum8(_mm256_add_ps(acc, acc2)) + summs;
+    accm = _mm_add_ps(accm, accm2);
+    return hsum8(_mm256_add_ps(acc, acc2)) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
 }
 
 AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
@@ -84,15 +103,16 @@ AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) 
 
 AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
     __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
+    __m128 accm = _mm_setzero_ps();
     for (size_t i = 0; i < nb; ++i) {
         const __m256i hi = _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10));
         const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]);
+        accm = _mm_add_ps(accm, s0);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
     }
-    return hsum8(acc) + summs;
+    return hsum8(acc) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
 }
 
 AVX2 static float dot_q8_0(size_t nb, const block_q8_0 *x, const block_q8_0 *y) {

@@ -24,7 +24,7 @@ static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
             sumi += (x[i].qs[j] & 0x0F) * y[i].qs[j];
             sumi += (x[i].qs[j] >> 4) * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d)) + (FP16(x[i].m) * FP16(y[i].d)) * y[i].s;
+        sumf += sumi * (FP16(x[i].d) * y[i].d) + FP16(x[i].m) * y[i].ds;
     }
     return sumf;
 }
@@ -54,7 +54,7 @@ static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
             const int x1 = (x[i].qs[j] >> 4) | ((qh >> (j + 12)) & 0x10);
             sumi += x0 * y[i].qs[j] + x1 * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d)) + (FP16(x[i].m) * FP16(y[i].d)) * y[i].s;
+        sumf += sumi * (FP16(x[i].d) * y[i].d) + FP16(x[i].m) * y[i].ds;
     }
     return sumf;
 }

@@ -62,12 +62,13 @@ struct QuantMatrixTests {
         if act == .f32 { return x }
         var q = [UInt8](repeating: 0, count: activationRowBytes(for: weightType, count: x.count))
         x.withUnsafeBufferPointer { xp in q.withUnsafeMutableBytes { quantizeActivations(xp.baseAddress!, count: x.count, for: weightType, into: $0.baseAddress!) } }
-        // Q8_0: f16 d, 32 × i8.  Q8_1: f16 d, i16 Σq, 32 × i8.  Q8_K: f32 d, 256 × i8, 16 × i16 sums.
-        let (block, qOffset) = act == .q8_0 ? (32, 2) : act == .q8_1 ? (32, 4) : (256, 4)
+        // Q8_0: f16 d, 32 × i8.  Q8_1 (Augur's): f32 d, f32 d·Σq, 32 × i8.  Q8_K: f32 d, 256 × i8, 16 × i16 sums.
+        let (block, qOffset) = act == .q8_0 ? (32, 2) : act == .q8_1 ? (32, 8) : (256, 4)
+        let blockBytes = activationRowBytes(for: weightType, count: block)
         var out = [Float]()
         for b in 0..<(x.count / block) {
-            let base = b * act.bytesPerBlock
-            let d: Float = act == .q8_K
+            let base = b * blockBytes
+            let d: Float = act != .q8_0
                 ? Float(bitPattern: UInt32(q[base]) | UInt32(q[base + 1]) << 8 | UInt32(q[base + 2]) << 16 | UInt32(q[base + 3]) << 24)
                 : QuantTestData.dequantizeRef(.f16, [q[base], q[base + 1]], count: 1)[0]
             for i in 0..<block { out.append(Float(Int8(bitPattern: q[base + qOffset + i])) * d) }

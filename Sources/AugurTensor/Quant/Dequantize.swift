@@ -42,8 +42,10 @@ public func activationType(for weightType: GGMLType) -> GGMLType {
 }
 
 /// Bytes of one activation row of `count` elements in `activationType(for: weightType)`.
+///
+/// Q8_1 activations use Augur's own 40-byte block (f32 `d`, f32 `d·Σq`, 32 × i8), not ggml's 36-byte one.
 public func activationRowBytes(for weightType: GGMLType, count: Int) -> Int {
-    activationType(for: weightType).byteCount(elements: count) ?? 0
+    augur_activation_row_bytes(weightType.rawValue, count)
 }
 
 /// Quantizes `count` floats into the activation format for `weightType`
