@@ -62,8 +62,8 @@ size_t augur_block_bytes(uint32_t type) {
 
 uint32_t augur_activation_type(uint32_t type) {
     switch (type) {
-    case T_Q4_0: case T_Q5_0: case T_Q8_0: return T_Q8_0;
-    case T_Q4_1: case T_Q5_1: return T_Q8_1;
+    case T_Q8_0: return T_Q8_0;
+    case T_Q4_0: case T_Q5_0: case T_Q4_1: case T_Q5_1: return T_Q8_1;
     case T_Q4_K: case T_Q5_K: case T_Q6_K: return T_Q8_K;
     default: return T_F32;
     }

@@ -47,23 +47,69 @@ static inline AVX2 __m256i dot_s8(__m256i x, __m256i y) {
     return dot_us8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
 }
 
-AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i off = _mm256_set1_epi8(8);
-    for (size_t i = 0; i < nb; ++i) {
-        const __m256i qx = _mm256_sub_epi8(nibbles32(x[i].qs), off);
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-    }
-    return hsum8(acc);
-}
+/* Generic two-chain loop for the Q8_0-activation types: QX(i) yields block i's signed quants. */
+#define DOT_Q8_0_LOOP(QX)                                                                          \
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();                                \
+    size_t i = 0;                                                                                \
+    for (; i + 2 <= nb; i += 2) {                                                                \
+        const __m256i p0 = dot_s8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));         \
+        const __m256i p1 = dot_s8(QX(i + 1), _mm256_loadu_si256((const __m256i *)y[i + 1].qs)); \
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);            \
+        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);  \
+    }                                                                                            \
+    for (; i < nb; ++i) {                                                                        \
+        const __m256i p0 = dot_s8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));         \
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);            \
+    }                                                                                            \
+    return hsum8(_mm256_add_ps(acc, acc2));
 
 /* [x.d, x.m] · [y.d, y.ds] in lanes 0 and 1 (two adjacent halves converted at once). */
 static inline AVX2 __m128 dm_scales(const half_t *dm, const block_q8_1 *y) {
     uint32_t u; memcpy(&u, dm, 4);
     const __m128 xs = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
     return _mm_mul_ps(xs, _mm_castpd_ps(_mm_load_sd((const double *)&y->d)));
+}
+
+/* [x.d · y.d, x.d · y.ds] in lanes 0 and 1. */
+static inline AVX2 __m128 d_scales(const half_t *d, const block_q8_1 *y) {
+    __m128 xs;
+    __asm__("vpbroadcastw %1, %0\n\tvcvtph2ps %0, %0" : "=x"(xs) : "m"(*d));
+    return _mm_mul_ps(xs, _mm_castpd_ps(_mm_load_sd((const double *)&y->d)));
+}
+
+/* Q4_0 and Q5_0 against Q8_1: Σ (q − off)·a = Σ q·a − off·Σa, so the unsigned quants go straight
+ * into maddubs and the offset is paid once per block through ds = d·Σa. QX(i): block i's quants. */
+#define DOT_OFFSET_LOOP(QX, OFF)                                                                  \
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();                                \
+    __m128 accm = _mm_setzero_ps(), accm2 = _mm_setzero_ps();                                    \
+    size_t i = 0;                                                                                \
+    for (; i + 2 <= nb; i += 2) {                                                                \
+        const __m256i p0 = dot_us8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));        \
+        const __m256i p1 = dot_us8(QX(i + 1), _mm256_loadu_si256((const __m256i *)y[i + 1].qs)); \
+        const __m128 s0 = d_scales(&x[i].d, &y[i]), s1 = d_scales(&x[i + 1].d, &y[i + 1]);      \
+        accm = _mm_add_ps(accm, s0);                                                             \
+        accm2 = _mm_add_ps(accm2, s1);                                                           \
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);          \
+        acc2 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s1), _mm256_cvtepi32_ps(p1), acc2);        \
+    }                                                                                            \
+    for (; i < nb; ++i) {                                                                        \
+        const __m256i p0 = dot_us8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));        \
+        const __m128 s0 = d_scales(&x[i].d, &y[i]);                                              \
+        accm = _mm_add_ps(accm, s0);                                                             \
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);          \
+    }                                                                                            \
+    accm = _mm_add_ps(accm, accm2);                                                              \
+    return hsum8(_mm256_add_ps(acc, acc2)) - (OFF) * _mm_cvtss_f32(_mm_movehdup_ps(accm));
+
+AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_1 *y) {
+#define QX_Q4_0(k) nibbles32(x[k].qs)
+    DOT_OFFSET_LOOP(QX_Q4_0, 8.0f)
+}
+
+AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_1 *y) {
+    const __m256i b4 = _mm256_set1_epi8(0x10);
+#define QX_Q5_0(k) _mm256_or_si256(nibbles32(x[k].qs), _mm256_and_si256(bits32(x[k].qh), b4))
+    DOT_OFFSET_LOOP(QX_Q5_0, 16.0f)
 }
 
 AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
@@ -89,18 +135,6 @@ AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) 
     return hsum8(_mm256_add_ps(acc, acc2)) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
 }
 
-AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t i = 0; i < nb; ++i) {
-        const __m256i hi = _mm256_andnot_si256(bits32(x[i].qh), _mm256_set1_epi8((char)0xF0));
-        const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-    }
-    return hsum8(acc);
-}
-
 AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
     __m256 acc = _mm256_setzero_ps();
     __m128 accm = _mm_setzero_ps();
@@ -116,19 +150,8 @@ AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) 
 }
 
 AVX2 static float dot_q8_0(size_t nb, const block_q8_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 2 <= nb; i += 2) {
-        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        const __m256i p1 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
-    }
-    for (; i < nb; ++i) {
-        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-    }
-    return hsum8(_mm256_add_ps(acc, acc2));
+#define QX_Q8_0(k) _mm256_loadu_si256((const __m256i *)x[k].qs)
+    DOT_Q8_0_LOOP(QX_Q8_0)
 }
 
 /* Σ_j mins[j] · (bsums[2j] + bsums[2j+1]) for a Q4_K/Q5_K block. */

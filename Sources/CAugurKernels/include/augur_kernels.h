@@ -47,8 +47,9 @@ size_t augur_block_size(uint32_t type);
 /** Bytes per block of `type`, 0 when unsupported (Q8_1 is Augur's 40-byte activation block, see below). */
 size_t augur_block_bytes(uint32_t type);
 /**
- * The activation format a weight of `type` is dotted against: 8 (Q8_0) for Q4_0/Q5_0/Q8_0,
- * 9 (Q8_1) for Q4_1/Q5_1, 15 (Q8_K) for the K-quants, 0 (F32, not quantized) for F32/F16/BF16.
+ * The activation format a weight of `type` is dotted against: 8 (Q8_0) for Q8_0, 9 (Augur's Q8_1)
+ * for Q4_0/Q5_0/Q4_1/Q5_1 (its Σq turns the −8/−16 offsets into one term per block, so the unsigned
+ * quants go straight into maddubs), 15 (Q8_K) for the K-quants, 0 (F32, not quantized) for F32/F16/BF16.
  */
 uint32_t augur_activation_type(uint32_t type);
 /** Bytes of one activation row of `n` elements quantized for weights of `type`. */
