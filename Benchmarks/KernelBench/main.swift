@@ -114,6 +114,15 @@ for type in types {
                 ("multiply_t4_hot_gb_per_s", gb / tTok4)]))
 }
 
+// SmolLM2's own (small) shapes, where the per-call overhead of quantizing and threading shows.
+for (r, c) in [(192, 576), (576, 576), (1536, 576), (576, 1536)] {
+    let w = try Weights(.q4_1, rows: r, cols: c, seed: 9)
+    let t = time(seconds: seconds) {
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { w.matrix.multiply(xp.baseAddress!, tokens: 1, into: $0.baseAddress!) } }
+    }
+    print(json([("type", "Q4_1"), ("rows", r), ("cols", c), ("multiply_t1_us", t * 1e6), ("gb_per_s", Double(w.matrix.byteCount) / 1e9 / t)]))
+}
+
 // One SmolLM2-135M decode step: the matrix products only (d = 576, kv = 192, ffn = 1536, 30 layers).
 do {
     let d = 576, kv = 192, ffn = 1536

@@ -73,6 +73,9 @@ static inline void unpack_scales_k4(const uint8_t *scales, uint8_t sc[8], uint8_
 int augur_dequantize_row_avx2(uint32_t type, const void *src, float *dst, size_t n);
 int augur_quantize_row_avx2(uint32_t act_type, const float *src, void *dst, size_t n);
 float augur_vec_dot_avx2(uint32_t type, size_t n, const void *w, const void *act);
+/* Dots of one weight row with ntok ≤ 4 activation rows (act_stride bytes apart) into out[0..ntok).
+ * Returns 0 (and does nothing) for types without a multi-row kernel. */
+int augur_vec_dot_multi_avx2(uint32_t type, size_t n, const void *w, const void *act, size_t act_stride, int ntok, float *out);
 void augur_f16_to_f32_row_avx2(const uint16_t *src, float *dst, size_t n);
 void augur_f32_to_f16_row_avx2(const float *src, uint16_t *dst, size_t n);
 

@@ -97,6 +97,18 @@ void augur_matmul_rows(uint32_t type, size_t n, const void *w, size_t w_row_byte
         augur_has_avx2() ? augur_vec_dot_avx2 : augur_vec_dot_ref;
     const char *wb = (const char *)w;
     const char *ab = (const char *)act;
+    if (tokens >= 2 && augur_has_avx2() && augur_vec_dot_multi_avx2(type, 0, w, act, 0, 0, NULL)) {
+        float out[4];
+        for (size_t r = row_start; r < row_end; ++r) {
+            const void *wr = wb + r * w_row_bytes;
+            for (size_t t = 0; t < tokens; t += 4) {
+                const int nt = tokens - t < 4 ? (int)(tokens - t) : 4;
+                augur_vec_dot_multi_avx2(type, n, wr, ab + t * act_row_bytes, act_row_bytes, nt, out);
+                for (int k = 0; k < nt; ++k) y[(t + k) * y_stride + r] = out[k];
+            }
+        }
+        return;
+    }
     for (size_t r = row_start; r < row_end; ++r) {
         const void *wr = wb + r * w_row_bytes;
         for (size_t t = 0; t < tokens; ++t)

@@ -308,3 +308,74 @@ float augur_vec_dot_avx2(uint32_t type, size_t n, const void *w, const void *act
     default: return NAN;
     }
 }
+
+/* ---- several activation rows at once ------------------------------------------------------ */
+/* One weight row against up to 4 activation rows: each weight block is unpacked once and used
+ * for every token (prefill and batched scoring). Same arithmetic per token as the single dots. */
+
+#define MT 4
+
+__attribute__((always_inline)) static inline AVX2 void dot4_q4_x(int has_min, size_t nb, const void *wrow, size_t wstride,
+                           const char *act, size_t act_stride, int ntok, float *out) {
+    __m256 acc[MT];
+    __m128 accm[MT];
+    for (int t = 0; t < MT; ++t) { acc[t] = _mm256_setzero_ps(); accm[t] = _mm_setzero_ps(); }
+    const char *wb = wrow;
+    for (size_t i = 0; i < nb; ++i) {
+        const char *blk = wb + i * wstride;                       /* Q4_0: d, qs; Q4_1: d, m, qs */
+        const uint8_t *qs = (const uint8_t *)blk + (has_min ? 4 : 2);
+        const __m256i qx = nibbles32(qs);
+        for (int t = 0; t < ntok; ++t) {
+            const block_q8_1 *y = (const block_q8_1 *)(act + t * act_stride) + i;
+            const __m256i p = dot_us8(qx, _mm256_loadu_si256((const __m256i *)y->qs));
+            const __m128 s = has_min ? dm_scales((const half_t *)blk, y) : d_scales((const half_t *)blk, y);
+            accm[t] = _mm_add_ps(accm[t], s);
+            acc[t] = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(p), acc[t]);
+        }
+    }
+    for (int t = 0; t < ntok; ++t) {
+        const float m = _mm_cvtss_f32(_mm_movehdup_ps(accm[t]));
+        out[t] = hsum8(acc[t]) + (has_min ? m : -8.0f * m);
+    }
+}
+
+__attribute__((always_inline)) static inline AVX2 void dot4_q8_0(size_t nb, const block_q8_0 *x, const char *act, size_t act_stride, int ntok, float *out) {
+    __m256 acc[MT];
+    for (int t = 0; t < MT; ++t) acc[t] = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256i ax = _mm256_sign_epi8(qx, qx);
+        const float dx = h2f(x[i].d);
+        for (int t = 0; t < ntok; ++t) {
+            const block_q8_0 *y = (const block_q8_0 *)(act + t * act_stride) + i;
+            const __m256i p = dot_us8(ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y->qs), qx));
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
+        }
+    }
+    for (int t = 0; t < ntok; ++t) out[t] = hsum8(acc[t]);
+}
+
+/* Instantiated for each constant token count, so the accumulators live in registers. */
+#define DOT_MULTI_INSTANCES(NT)                                                                    \
+    AVX2 static void dot_multi_##NT(uint32_t type, size_t n, const void *w, const char *act, size_t st, float *out) { \
+        switch (type) {                                                                            \
+        case T_Q4_0: dot4_q4_x(0, n / QK, w, sizeof(block_q4_0), act, st, NT, out); break;        \
+        case T_Q4_1: dot4_q4_x(1, n / QK, w, sizeof(block_q4_1), act, st, NT, out); break;        \
+        default: dot4_q8_0(n / QK, w, act, st, NT, out); break;                                    \
+        }                                                                                          \
+    }
+DOT_MULTI_INSTANCES(2)
+DOT_MULTI_INSTANCES(3)
+DOT_MULTI_INSTANCES(4)
+
+int augur_vec_dot_multi_avx2(uint32_t type, size_t n, const void *w, const void *act, size_t act_stride, int ntok, float *out) {
+    if (type != T_Q4_0 && type != T_Q4_1 && type != T_Q8_0) return 0;
+    if (ntok <= 0) return 1;
+    switch (ntok) {
+    case 1: out[0] = augur_vec_dot_avx2(type, n, w, act); break;
+    case 2: dot_multi_2(type, n, w, act, act_stride, out); break;
+    case 3: dot_multi_3(type, n, w, act, act_stride, out); break;
+    default: dot_multi_4(type, n, w, act, act_stride, out); break;
+    }
+    return 1;
+}
