@@ -89,6 +89,24 @@ struct QuantMatrixTests {
         #expect(one == Array(all[(40 * cols)..<(41 * cols)]))
     }
 
+    @Test("many tokens (token tiles, groups of four) equal one-token products", arguments: [GGMLType.q4_0, .q4_1, .q8_0, .q6_K])
+    func manyTokens(type: GGMLType) throws {
+        let rows = 45, cols = 1536, tokens = 70
+        let (m, box) = try make(type, rows: rows, cols: cols, seed: 8)
+        var rng = SplitMix64(seed: 4)
+        let x = QuantTestData.randomFloats(tokens * cols, rng: &rng)
+        var y = [Float](repeating: .nan, count: tokens * rows), single = [Float](repeating: .nan, count: rows)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress!, tokens: tokens, into: $0.baseAddress!) } }
+        for t in [0, 3, 4, 11, 12, 13, 47, 69] {
+            x.withUnsafeBufferPointer { xp in single.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress! + t * cols, tokens: 1, into: $0.baseAddress!) } }
+            for r in 0..<rows {
+                let a = y[t * rows + r], b = single[r]
+                #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "\(type) token \(t) row \(r): \(a) vs \(b)")
+            }
+        }
+        withExtendedLifetime(box) {}
+    }
+
     @Test func initValidates() {
         let box = ByteBox([UInt8](repeating: 0, count: 1024))
         let p = UnsafeRawPointer(box.bytes.baseAddress!)
