@@ -50,17 +50,29 @@ final class Weights {
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
+/// CPU seconds used by the whole process (all threads): on a shared, loaded machine this shows
+/// what the kernels cost when wall-clock time is inflated by waiting for a core.
+func cpuNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// CPU seconds per call of the last `time` measurement.
+nonisolated(unsafe) var lastCPUPerCall = 0.0
+
 /// Runs `body` repeatedly for about `seconds` (after a warm-up) and returns seconds per call.
 func time(seconds: Double, _ body: () -> Void) -> Double {
     for _ in 0..<3 { body() }
     var calls = 0
-    let start = now()
+    let start = now(), cpuStart = cpuNow()
     var elapsed = 0.0
     repeat {
         for _ in 0..<8 { body() }
         calls += 8
         elapsed = now() - start
     } while elapsed < seconds
+    lastCPUPerCall = (cpuNow() - cpuStart) / Double(calls)
     return elapsed / Double(calls)
 }
 
@@ -94,6 +106,7 @@ for type in types {
     let tHot = time(seconds: seconds) {
         x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress!, tokens: 1, into: $0.baseAddress!) } }
     }
+    let cpuHot = lastCPUPerCall
     // Copies totalling > 64 MB, visited in turn, so every multiply reads its weights from DRAM.
     let copies = max(2, Int((64e6 / Double(m.byteCount)).rounded(.up)))
     let pool = try (0..<copies).map { try Weights(type, rows: rows, cols: cols, seed: 1000 + UInt64($0)) }
@@ -109,6 +122,7 @@ for type in types {
     print(json([("type", "\(type)"), ("bytes", m.byteCount),
                 ("dequantize_gb_per_s", gb / tDeq),
                 ("multiply_t1_hot_us", tHot * 1e6), ("multiply_t1_hot_gb_per_s", gb / tHot),
+                ("multiply_t1_hot_cpu_us", cpuHot * 1e6), ("multiply_t1_gb_per_cpu_s", gb / cpuHot),
                 ("multiply_t1_cold_us", tCold * 1e6), ("multiply_t1_cold_gb_per_s", gb / tCold),
                 ("multiply_t1_cold_rows_per_s", Double(rows) / tCold),
                 ("multiply_t4_hot_gb_per_s", gb / tTok4)]))
@@ -148,9 +162,11 @@ do {
         }
     }
     let tFull = time(seconds: seconds * 3) { step(withHead: true) }
+    let cpuFull = lastCPUPerCall
     let tBody = time(seconds: seconds * 3) { step(withHead: false) }
     print(json([("model", "smollm2-135m decode matmuls"), ("weight_bytes", totalBytes), ("matmuls_per_token", 30 * 7 + 1),
                 ("tokens_per_s", 1 / tFull), ("gb_per_s", Double(totalBytes) / 1e9 / tFull),
+                ("cpu_ms_per_token", cpuFull * 1e3),
                 ("tokens_per_s_without_head", 1 / tBody)]))
 }
 withExtendedLifetime(y) {}
