@@ -48,6 +48,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "augur-kernel-bench",
+            dependencies: ["AugurTensor"],
+            path: "Benchmarks/KernelBench"
+        ),
         .testTarget(name: "AugurTensorTests", dependencies: ["AugurTensor"]),
         .testTarget(name: "AugurFormatsTests", dependencies: ["AugurFormats"]),
         .testTarget(name: "AugurTokenizersTests", dependencies: ["AugurTokenizers"]),

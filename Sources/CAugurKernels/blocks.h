@@ -25,9 +25,10 @@ typedef struct { half_t d; half_t m; uint8_t qs[QK / 2]; } block_q4_1;          
 typedef struct { half_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_0;       /* 22 bytes */
 typedef struct { half_t d; half_t m; uint8_t qh[4]; uint8_t qs[QK / 2]; } block_q5_1; /* 24 bytes */
 typedef struct { half_t d; int8_t qs[QK]; } block_q8_0;                           /* 34 bytes */
-/* Augur's Q8_1 activation block: ggml's layout, but s holds the exact integer Σqs (ggml stores d·Σqs
- * as f16, which loses precision in the min term of Q4_1/Q5_1 dots). Activations are never stored. */
-typedef struct { half_t d; int16_t s; int8_t qs[QK]; } block_q8_1;                /* 36 bytes */
+/* Augur's Q8_1 activation block (not ggml's, whose d and s are f16): d and ds = d·Σqs as f32, so
+ * the Q4_1/Q5_1 dot needs no half conversions on the activation side and the min term is exact
+ * to f32 rounding. Activations are never stored, so the layout is free to differ. */
+typedef struct { float d; float ds; int8_t qs[QK]; } block_q8_1;                   /* 40 bytes */
 typedef struct {                                                                   /* 144 bytes */
     half_t d; half_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2];
 } block_q4_K;
@@ -44,7 +45,7 @@ _Static_assert(sizeof(block_q4_1) == 20, "q4_1");
 _Static_assert(sizeof(block_q5_0) == 22, "q5_0");
 _Static_assert(sizeof(block_q5_1) == 24, "q5_1");
 _Static_assert(sizeof(block_q8_0) == 34, "q8_0");
-_Static_assert(sizeof(block_q8_1) == 36, "q8_1");
+_Static_assert(sizeof(block_q8_1) == 40, "q8_1");
 _Static_assert(sizeof(block_q4_K) == 144, "q4_K");
 _Static_assert(sizeof(block_q5_K) == 176, "q5_K");
 _Static_assert(sizeof(block_q6_K) == 210, "q6_K");
@@ -72,6 +73,9 @@ static inline void unpack_scales_k4(const uint8_t *scales, uint8_t sc[8], uint8_
 int augur_dequantize_row_avx2(uint32_t type, const void *src, float *dst, size_t n);
 int augur_quantize_row_avx2(uint32_t act_type, const float *src, void *dst, size_t n);
 float augur_vec_dot_avx2(uint32_t type, size_t n, const void *w, const void *act);
+/* Dots of one weight row with ntok ≤ 4 activation rows (act_stride bytes apart) into out[0..ntok).
+ * Returns 0 (and does nothing) for types without a multi-row kernel. */
+int augur_vec_dot_multi_avx2(uint32_t type, size_t n, const void *w, const void *act, size_t act_stride, int ntok, float *out);
 void augur_f16_to_f32_row_avx2(const uint16_t *src, float *dst, size_t n);
 void augur_f32_to_f16_row_avx2(const float *src, uint16_t *dst, size_t n);
 

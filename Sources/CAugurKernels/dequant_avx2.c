@@ -6,7 +6,15 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-static inline AVX2 float h2f(half_t h) { return _cvtsh_ss(h); }
+/* half → float. Written in asm because clang turns _cvtsh_ss into a vpinsrw that merges into
+ * whatever register it likes (often a loop accumulator), chaining every block onto the previous
+ * one; vpbroadcastw writes the whole register, so each conversion is independent. */
+static inline AVX2 float h2f_at(const half_t *p) {
+    __m128 r;
+    __asm__("vpbroadcastw %1, %0\n\tvcvtph2ps %0, %0" : "=x"(r) : "m"(*p));
+    return _mm_cvtss_f32(r);
+}
+#define h2f(field) h2f_at(&(field))
 
 /* 32 signed bytes → 32 floats q·d. */
 static inline AVX2 void store_i8_mul(float *y, __m256i q, __m256 d) {

@@ -62,8 +62,8 @@ size_t augur_block_bytes(uint32_t type) {
 
 uint32_t augur_activation_type(uint32_t type) {
     switch (type) {
-    case T_Q4_0: case T_Q5_0: case T_Q8_0: return T_Q8_0;
-    case T_Q4_1: case T_Q5_1: return T_Q8_1;
+    case T_Q8_0: return T_Q8_0;
+    case T_Q4_0: case T_Q5_0: case T_Q4_1: case T_Q5_1: return T_Q8_1;
     case T_Q4_K: case T_Q5_K: case T_Q6_K: return T_Q8_K;
     default: return T_F32;
     }
@@ -97,6 +97,25 @@ void augur_matmul_rows(uint32_t type, size_t n, const void *w, size_t w_row_byte
         augur_has_avx2() ? augur_vec_dot_avx2 : augur_vec_dot_ref;
     const char *wb = (const char *)w;
     const char *ab = (const char *)act;
+    if (tokens >= 2 && augur_has_avx2() && augur_vec_dot_multi_avx2(type, 0, w, act, 0, 0, NULL)) {
+        /* Tiles of tokens whose activations fit in L1/L2 (~24 KB), so that each tile's activations
+         * stay cached while all the rows stream past them four tokens at a time. */
+        float out[4];
+        size_t tile = act_row_bytes ? (24576 / act_row_bytes) & ~(size_t)3 : 4;
+        if (tile < 4) tile = 4;
+        for (size_t t0 = 0; t0 < tokens; t0 += tile) {
+            const size_t t1 = t0 + tile < tokens ? t0 + tile : tokens;
+            for (size_t r = row_start; r < row_end; ++r) {
+                const void *wr = wb + r * w_row_bytes;
+                for (size_t t = t0; t < t1; t += 4) {
+                    const int nt = t1 - t < 4 ? (int)(t1 - t) : 4;
+                    augur_vec_dot_multi_avx2(type, n, wr, ab + t * act_row_bytes, act_row_bytes, nt, out);
+                    for (int k = 0; k < nt; ++k) y[(t + k) * y_stride + r] = out[k];
+                }
+            }
+        }
+        return;
+    }
     for (size_t r = row_start; r < row_end; ++r) {
         const void *wr = wb + r * w_row_bytes;
         for (size_t t = 0; t < tokens; ++t)

@@ -7,7 +7,15 @@
 
 #define AVX2 __attribute__((target("avx2,fma,f16c")))
 
-static inline AVX2 float h2f(half_t h) { return _cvtsh_ss(h); }
+/* half → float. Written in asm because clang turns _cvtsh_ss into a vpinsrw that merges into
+ * whatever register it likes (often a loop accumulator), chaining every block onto the previous
+ * one; vpbroadcastw writes the whole register, so each conversion is independent. */
+static inline AVX2 float h2f_at(const half_t *p) {
+    __m128 r;
+    __asm__("vpbroadcastw %1, %0\n\tvcvtph2ps %0, %0" : "=x"(r) : "m"(*p));
+    return _mm_cvtss_f32(r);
+}
+#define h2f(field) h2f_at(&(field))
 
 static inline AVX2 float hsum8(__m256 x) {
     __m128 r = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
@@ -39,76 +47,111 @@ static inline AVX2 __m256i dot_s8(__m256i x, __m256i y) {
     return dot_us8(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
 }
 
-AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps();
-    const __m256i off = _mm256_set1_epi8(8);
-    for (size_t i = 0; i < nb; ++i) {
-        const __m256i qx = _mm256_sub_epi8(nibbles32(x[i].qs), off);
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-    }
-    return hsum8(acc);
+/* Generic two-chain loop for the Q8_0-activation types: QX(i) yields block i's signed quants. */
+#define DOT_Q8_0_LOOP(QX)                                                                          \
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();                                \
+    size_t i = 0;                                                                                \
+    for (; i + 2 <= nb; i += 2) {                                                                \
+        const __m256i p0 = dot_s8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));         \
+        const __m256i p1 = dot_s8(QX(i + 1), _mm256_loadu_si256((const __m256i *)y[i + 1].qs)); \
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);            \
+        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);  \
+    }                                                                                            \
+    for (; i < nb; ++i) {                                                                        \
+        const __m256i p0 = dot_s8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));         \
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);            \
+    }                                                                                            \
+    return hsum8(_mm256_add_ps(acc, acc2));
+
+/* [x.d, x.m] · [y.d, y.ds] in lanes 0 and 1 (two adjacent halves converted at once). */
+static inline AVX2 __m128 dm_scales(const half_t *dm, const block_q8_1 *y) {
+    uint32_t u; memcpy(&u, dm, 4);
+    const __m128 xs = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
+    return _mm_mul_ps(xs, _mm_castpd_ps(_mm_load_sd((const double *)&y->d)));
+}
+
+/* [x.d · y.d, x.d · y.ds] in lanes 0 and 1. */
+static inline AVX2 __m128 d_scales(const half_t *d, const block_q8_1 *y) {
+    __m128 xs;
+    __asm__("vpbroadcastw %1, %0\n\tvcvtph2ps %0, %0" : "=x"(xs) : "m"(*d));
+    return _mm_mul_ps(xs, _mm_castpd_ps(_mm_load_sd((const double *)&y->d)));
+}
+
+/* Q4_0 and Q5_0 against Q8_1: Σ (q − off)·a = Σ q·a − off·Σa, so the unsigned quants go straight
+ * into maddubs and the offset is paid once per block through ds = d·Σa. QX(i): block i's quants. */
+#define DOT_OFFSET_LOOP(QX, OFF)                                                                  \
+    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();                                \
+    __m128 accm = _mm_setzero_ps(), accm2 = _mm_setzero_ps();                                    \
+    size_t i = 0;                                                                                \
+    for (; i + 2 <= nb; i += 2) {                                                                \
+        const __m256i p0 = dot_us8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));        \
+        const __m256i p1 = dot_us8(QX(i + 1), _mm256_loadu_si256((const __m256i *)y[i + 1].qs)); \
+        const __m128 s0 = d_scales(&x[i].d, &y[i]), s1 = d_scales(&x[i + 1].d, &y[i + 1]);      \
+        accm = _mm_add_ps(accm, s0);                                                             \
+        accm2 = _mm_add_ps(accm2, s1);                                                           \
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);          \
+        acc2 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s1), _mm256_cvtepi32_ps(p1), acc2);        \
+    }                                                                                            \
+    for (; i < nb; ++i) {                                                                        \
+        const __m256i p0 = dot_us8(QX(i), _mm256_loadu_si256((const __m256i *)y[i].qs));        \
+        const __m128 s0 = d_scales(&x[i].d, &y[i]);                                              \
+        accm = _mm_add_ps(accm, s0);                                                             \
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);          \
+    }                                                                                            \
+    accm = _mm_add_ps(accm, accm2);                                                              \
+    return hsum8(_mm256_add_ps(acc, acc2)) - (OFF) * _mm_cvtss_f32(_mm_movehdup_ps(accm));
+
+AVX2 static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_1 *y) {
+#define QX_Q4_0(k) nibbles32(x[k].qs)
+    DOT_OFFSET_LOOP(QX_Q4_0, 8.0f)
+}
+
+AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_1 *y) {
+    const __m256i b4 = _mm256_set1_epi8(0x10);
+#define QX_Q5_0(k) _mm256_or_si256(nibbles32(x[k].qs), _mm256_and_si256(bits32(x[k].qh), b4))
+    DOT_OFFSET_LOOP(QX_Q5_0, 16.0f)
 }
 
 AVX2 static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
     __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
-    float summs = 0;
+    __m128 accm = _mm_setzero_ps(), accm2 = _mm_setzero_ps();   /* lane 1: Σ m·ds */
     size_t i = 0;
     for (; i + 2 <= nb; i += 2) { /* two independent chains hide the FMA latency */
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
         const __m256i p1 = dot_us8(nibbles32(x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s + (h2f(x[i + 1].m) * h2f(y[i + 1].d)) * y[i + 1].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]), s1 = dm_scales(&x[i + 1].d, &y[i + 1]);
+        accm = _mm_add_ps(accm, s0);
+        accm2 = _mm_add_ps(accm2, s1);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);
+        acc2 = _mm256_fmadd_ps(_mm256_broadcastss_ps(s1), _mm256_cvtepi32_ps(p1), acc2);
     }
     for (; i < nb; ++i) {
         const __m256i p0 = dot_us8(nibbles32(x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]);
+        accm = _mm_add_ps(accm, s0);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(p0), acc);
     }
-    return hsum8(_mm256_add_ps(acc, acc2)) + summs;
-}
-
-AVX2 static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps();
-    for (size_t i = 0; i < nb; ++i) {
-        const __m256i hi = _mm256_andnot_si256(bits32(x[i].qh), _mm256_set1_epi8((char)0xF0));
-        const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
-        const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 d = _mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d));
-        acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(qx, qy)), acc);
-    }
-    return hsum8(acc);
+    accm = _mm_add_ps(accm, accm2);
+    return hsum8(_mm256_add_ps(acc, acc2)) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
 }
 
 AVX2 static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
     __m256 acc = _mm256_setzero_ps();
-    float summs = 0;
+    __m128 accm = _mm_setzero_ps();
     for (size_t i = 0; i < nb; ++i) {
         const __m256i hi = _mm256_and_si256(bits32(x[i].qh), _mm256_set1_epi8(0x10));
         const __m256i qx = _mm256_or_si256(nibbles32(x[i].qs), hi);
         const __m256i qy = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        summs += (h2f(x[i].m) * h2f(y[i].d)) * y[i].s;
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
+        const __m128 s0 = dm_scales(&x[i].d, &y[i]);
+        accm = _mm_add_ps(accm, s0);
+        acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(s0), _mm256_cvtepi32_ps(dot_us8(qx, qy)), acc);
     }
-    return hsum8(acc) + summs;
+    return hsum8(acc) + _mm_cvtss_f32(_mm_movehdup_ps(accm));
 }
 
 AVX2 static float dot_q8_0(size_t nb, const block_q8_0 *x, const block_q8_0 *y) {
-    __m256 acc = _mm256_setzero_ps(), acc2 = _mm256_setzero_ps();
-    size_t i = 0;
-    for (; i + 2 <= nb; i += 2) {
-        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        const __m256i p1 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i + 1].qs), _mm256_loadu_si256((const __m256i *)y[i + 1].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-        acc2 = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i + 1].d) * h2f(y[i + 1].d)), _mm256_cvtepi32_ps(p1), acc2);
-    }
-    for (; i < nb; ++i) {
-        const __m256i p0 = dot_s8(_mm256_loadu_si256((const __m256i *)x[i].qs), _mm256_loadu_si256((const __m256i *)y[i].qs));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), _mm256_cvtepi32_ps(p0), acc);
-    }
-    return hsum8(_mm256_add_ps(acc, acc2));
+#define QX_Q8_0(k) _mm256_loadu_si256((const __m256i *)x[k].qs)
+    DOT_Q8_0_LOOP(QX_Q8_0)
 }
 
 /* Σ_j mins[j] · (bsums[2j] + bsums[2j+1]) for a Q4_K/Q5_K block. */
@@ -264,4 +307,75 @@ float augur_vec_dot_avx2(uint32_t type, size_t n, const void *w, const void *act
     case T_Q6_K: return dot_q6_K(n / QK_K, w, act);
     default: return NAN;
     }
+}
+
+/* ---- several activation rows at once ------------------------------------------------------ */
+/* One weight row against up to 4 activation rows: each weight block is unpacked once and used
+ * for every token (prefill and batched scoring). Same arithmetic per token as the single dots. */
+
+#define MT 4
+
+__attribute__((always_inline)) static inline AVX2 void dot4_q4_x(int has_min, size_t nb, const void *wrow, size_t wstride,
+                           const char *act, size_t act_stride, int ntok, float *out) {
+    __m256 acc[MT];
+    __m128 accm[MT];
+    for (int t = 0; t < MT; ++t) { acc[t] = _mm256_setzero_ps(); accm[t] = _mm_setzero_ps(); }
+    const char *wb = wrow;
+    for (size_t i = 0; i < nb; ++i) {
+        const char *blk = wb + i * wstride;                       /* Q4_0: d, qs; Q4_1: d, m, qs */
+        const uint8_t *qs = (const uint8_t *)blk + (has_min ? 4 : 2);
+        const __m256i qx = nibbles32(qs);
+        for (int t = 0; t < ntok; ++t) {
+            const block_q8_1 *y = (const block_q8_1 *)(act + t * act_stride) + i;
+            const __m256i p = dot_us8(qx, _mm256_loadu_si256((const __m256i *)y->qs));
+            const __m128 s = has_min ? dm_scales((const half_t *)blk, y) : d_scales((const half_t *)blk, y);
+            accm[t] = _mm_add_ps(accm[t], s);
+            acc[t] = _mm256_fmadd_ps(_mm256_broadcastss_ps(s), _mm256_cvtepi32_ps(p), acc[t]);
+        }
+    }
+    for (int t = 0; t < ntok; ++t) {
+        const float m = _mm_cvtss_f32(_mm_movehdup_ps(accm[t]));
+        out[t] = hsum8(acc[t]) + (has_min ? m : -8.0f * m);
+    }
+}
+
+__attribute__((always_inline)) static inline AVX2 void dot4_q8_0(size_t nb, const block_q8_0 *x, const char *act, size_t act_stride, int ntok, float *out) {
+    __m256 acc[MT];
+    for (int t = 0; t < MT; ++t) acc[t] = _mm256_setzero_ps();
+    for (size_t i = 0; i < nb; ++i) {
+        const __m256i qx = _mm256_loadu_si256((const __m256i *)x[i].qs);
+        const __m256i ax = _mm256_sign_epi8(qx, qx);
+        const float dx = h2f(x[i].d);
+        for (int t = 0; t < ntok; ++t) {
+            const block_q8_0 *y = (const block_q8_0 *)(act + t * act_stride) + i;
+            const __m256i p = dot_us8(ax, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)y->qs), qx));
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
+        }
+    }
+    for (int t = 0; t < ntok; ++t) out[t] = hsum8(acc[t]);
+}
+
+/* Instantiated for each constant token count, so the accumulators live in registers. */
+#define DOT_MULTI_INSTANCES(NT)                                                                    \
+    AVX2 static void dot_multi_##NT(uint32_t type, size_t n, const void *w, const char *act, size_t st, float *out) { \
+        switch (type) {                                                                            \
+        case T_Q4_0: dot4_q4_x(0, n / QK, w, sizeof(block_q4_0), act, st, NT, out); break;        \
+        case T_Q4_1: dot4_q4_x(1, n / QK, w, sizeof(block_q4_1), act, st, NT, out); break;        \
+        default: dot4_q8_0(n / QK, w, act, st, NT, out); break;                                    \
+        }                                                                                          \
+    }
+DOT_MULTI_INSTANCES(2)
+DOT_MULTI_INSTANCES(3)
+DOT_MULTI_INSTANCES(4)
+
+int augur_vec_dot_multi_avx2(uint32_t type, size_t n, const void *w, const void *act, size_t act_stride, int ntok, float *out) {
+    if (type != T_Q4_0 && type != T_Q4_1 && type != T_Q8_0) return 0;
+    if (ntok <= 0) return 1;
+    switch (ntok) {
+    case 1: out[0] = augur_vec_dot_avx2(type, n, w, act); break;
+    case 2: dot_multi_2(type, n, w, act, act_stride, out); break;
+    case 3: dot_multi_3(type, n, w, act, act_stride, out); break;
+    default: dot_multi_4(type, n, w, act, act_stride, out); break;
+    }
+    return 1;
 }

@@ -3,7 +3,7 @@
 #include "blocks.h"
 #include <math.h>
 
-static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) {
+static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_1 *y) {
     float sumf = 0;
     for (size_t i = 0; i < nb; ++i) {
         int sumi = 0;
@@ -11,7 +11,7 @@ static float dot_q4_0(size_t nb, const block_q4_0 *x, const block_q8_0 *y) {
             sumi += ((x[i].qs[j] & 0x0F) - 8) * y[i].qs[j];
             sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d));
+        sumf += sumi * (FP16(x[i].d) * y[i].d);
     }
     return sumf;
 }
@@ -24,12 +24,12 @@ static float dot_q4_1(size_t nb, const block_q4_1 *x, const block_q8_1 *y) {
             sumi += (x[i].qs[j] & 0x0F) * y[i].qs[j];
             sumi += (x[i].qs[j] >> 4) * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d)) + (FP16(x[i].m) * FP16(y[i].d)) * y[i].s;
+        sumf += sumi * (FP16(x[i].d) * y[i].d) + FP16(x[i].m) * y[i].ds;
     }
     return sumf;
 }
 
-static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
+static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_1 *y) {
     float sumf = 0;
     for (size_t i = 0; i < nb; ++i) {
         uint32_t qh; memcpy(&qh, x[i].qh, 4);
@@ -39,7 +39,7 @@ static float dot_q5_0(size_t nb, const block_q5_0 *x, const block_q8_0 *y) {
             const int x1 = ((x[i].qs[j] >> 4) | ((qh >> (j + 12)) & 0x10)) - 16;
             sumi += x0 * y[i].qs[j] + x1 * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d));
+        sumf += sumi * (FP16(x[i].d) * y[i].d);
     }
     return sumf;
 }
@@ -54,7 +54,7 @@ static float dot_q5_1(size_t nb, const block_q5_1 *x, const block_q8_1 *y) {
             const int x1 = (x[i].qs[j] >> 4) | ((qh >> (j + 12)) & 0x10);
             sumi += x0 * y[i].qs[j] + x1 * y[i].qs[j + QK / 2];
         }
-        sumf += sumi * (FP16(x[i].d) * FP16(y[i].d)) + (FP16(x[i].m) * FP16(y[i].d)) * y[i].s;
+        sumf += sumi * (FP16(x[i].d) * y[i].d) + FP16(x[i].m) * y[i].ds;
     }
     return sumf;
 }

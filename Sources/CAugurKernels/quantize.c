@@ -53,8 +53,8 @@ int augur_quantize_row_ref(uint32_t act_type, const float *x, void *dst, size_t 
             const float d = q8_block_ref(x + i * QK, y[i].qs);
             int sum = 0;
             for (int j = 0; j < QK; ++j) sum += y[i].qs[j];
-            y[i].d = augur_f32_to_f16(d);
-            y[i].s = (int16_t)sum;
+            y[i].d = d;
+            y[i].ds = d * (float)sum;
         }
         return 0;
     }
@@ -126,8 +126,8 @@ int augur_quantize_row_avx2(uint32_t act_type, const float *x, void *dst, size_t
         for (size_t i = 0; i < n / QK; ++i) {
             int sum = 0;
             const float d = q8_block_avx2(x + i * QK, y[i].qs, &sum);
-            y[i].d = (half_t)_cvtss_sh(d, 0);
-            y[i].s = (int16_t)sum;
+            y[i].d = d;
+            y[i].ds = d * (float)sum;
         }
         return 0;
     }

@@ -4,7 +4,7 @@ import AugurTensor
 @Suite("Quant activation quantization and dot products")
 struct QuantDotTests {
     @Test("fast activation quantizer is bit-identical to the reference",
-          arguments: [GGMLType.q4_0, .q4_1, .q4_K])
+          arguments: [GGMLType.q8_0, .q4_1, .q4_K])
     func quantizerFastEqualsReference(weightType: GGMLType) {
         var rng = SplitMix64(seed: 77 &+ UInt64(weightType.rawValue))
         for n in [256, 1024] {
@@ -22,8 +22,8 @@ struct QuantDotTests {
     }
 
     @Test func activationTypes() {
-        #expect(activationType(for: .q4_0) == .q8_0)
-        #expect(activationType(for: .q5_0) == .q8_0)
+        #expect(activationType(for: .q4_0) == .q8_1)
+        #expect(activationType(for: .q5_0) == .q8_1)
         #expect(activationType(for: .q8_0) == .q8_0)
         #expect(activationType(for: .q4_1) == .q8_1)
         #expect(activationType(for: .q5_1) == .q8_1)

@@ -62,12 +62,13 @@ struct QuantMatrixTests {
         if act == .f32 { return x }
         var q = [UInt8](repeating: 0, count: activationRowBytes(for: weightType, count: x.count))
         x.withUnsafeBufferPointer { xp in q.withUnsafeMutableBytes { quantizeActivations(xp.baseAddress!, count: x.count, for: weightType, into: $0.baseAddress!) } }
-        // Q8_0: f16 d, 32 × i8.  Q8_1: f16 d, i16 Σq, 32 × i8.  Q8_K: f32 d, 256 × i8, 16 × i16 sums.
-        let (block, qOffset) = act == .q8_0 ? (32, 2) : act == .q8_1 ? (32, 4) : (256, 4)
+        // Q8_0: f16 d, 32 × i8.  Q8_1 (Augur's): f32 d, f32 d·Σq, 32 × i8.  Q8_K: f32 d, 256 × i8, 16 × i16 sums.
+        let (block, qOffset) = act == .q8_0 ? (32, 2) : act == .q8_1 ? (32, 8) : (256, 4)
+        let blockBytes = activationRowBytes(for: weightType, count: block)
         var out = [Float]()
         for b in 0..<(x.count / block) {
-            let base = b * act.bytesPerBlock
-            let d: Float = act == .q8_K
+            let base = b * blockBytes
+            let d: Float = act != .q8_0
                 ? Float(bitPattern: UInt32(q[base]) | UInt32(q[base + 1]) << 8 | UInt32(q[base + 2]) << 16 | UInt32(q[base + 3]) << 24)
                 : QuantTestData.dequantizeRef(.f16, [q[base], q[base + 1]], count: 1)[0]
             for i in 0..<block { out.append(Float(Int8(bitPattern: q[base + qOffset + i])) * d) }
@@ -86,6 +87,24 @@ struct QuantMatrixTests {
         var one = [Float](repeating: .nan, count: cols)
         one.withUnsafeMutableBufferPointer { m.row(40, into: $0.baseAddress!) }
         #expect(one == Array(all[(40 * cols)..<(41 * cols)]))
+    }
+
+    @Test("many tokens (token tiles, groups of four) equal one-token products", arguments: [GGMLType.q4_0, .q4_1, .q8_0, .q6_K])
+    func manyTokens(type: GGMLType) throws {
+        let rows = 45, cols = 1536, tokens = 70
+        let (m, box) = try make(type, rows: rows, cols: cols, seed: 8)
+        var rng = SplitMix64(seed: 4)
+        let x = QuantTestData.randomFloats(tokens * cols, rng: &rng)
+        var y = [Float](repeating: .nan, count: tokens * rows), single = [Float](repeating: .nan, count: rows)
+        x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress!, tokens: tokens, into: $0.baseAddress!) } }
+        for t in [0, 3, 4, 11, 12, 13, 47, 69] {
+            x.withUnsafeBufferPointer { xp in single.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress! + t * cols, tokens: 1, into: $0.baseAddress!) } }
+            for r in 0..<rows {
+                let a = y[t * rows + r], b = single[r]
+                #expect(abs(a - b) <= 1e-4 * max(1, abs(b)), "\(type) token \(t) row \(r): \(a) vs \(b)")
+            }
+        }
+        withExtendedLifetime(box) {}
     }
 
     @Test func initValidates() {

@@ -76,4 +76,29 @@ struct QuantRealModelTests {
         let sum = ref.reduce(0.0) { $0 + Double($1) }
         #expect(abs(sum - c.sum) <= 1e-6 * max(1, abs(c.sum)), "\(c) row sum \(sum) vs \(c.sum)")
     }
+
+    /// Whole real matrices: the quantized product against the f32 reference product of the same weights.
+    @Test("multiply on real weight matrices is within Q8 activation error", .enabled(if: filesPresent),
+          arguments: [(0, 576), (4, 896), (5, 896)])
+    func realMultiply(caseIndex: Int, rows: Int) throws {
+        let c = Self.cases[caseIndex]
+        let rowBytes = try #require(c.type.byteCount(elements: c.cols))
+        let handle = try #require(FileHandle(forReadingAtPath: Self.path(c.file)))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: c.offset)
+        let data = try #require(try handle.read(upToCount: rows * rowBytes))
+        let box = ByteBox([UInt8](data))
+        let m = try QuantizedMatrix(type: c.type, rows: rows, cols: c.cols, data: UnsafeRawPointer(box.bytes.baseAddress!), owner: box)
+        var rng = SplitMix64(seed: 11)
+        let tokens = 3
+        let x = QuantTestData.randomFloats(tokens * c.cols, rng: &rng)
+        var y = [Float](repeating: .nan, count: tokens * rows), yr = y
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress!, tokens: tokens, into: $0.baseAddress!) }
+            yr.withUnsafeMutableBufferPointer { m.multiplyReference(xp.baseAddress!, tokens: tokens, into: $0.baseAddress!) }
+        }
+        let err = QuantTestData.norm(zip(y, yr).map { $0 - $1 }), ref = QuantTestData.norm(yr)
+        #expect(ref > 0)
+        #expect(err <= 1e-2 * ref, "\(c): relative error \(err / ref)")
+    }
 }

@@ -35,15 +35,17 @@ public func dequantize(_ type: GGMLType, _ src: UnsafeRawBufferPointer, count: I
 }
 
 /// The format the activations are quantized to before they are dotted with weights of `type`:
-/// `.q8_0` for Q4_0/Q5_0/Q8_0, `.q8_1` for Q4_1/Q5_1, `.q8_K` for the K-quants, and `.f32`
-/// (activations stay f32) for F32/F16/BF16 weights.
+/// `.q8_0` for Q8_0, `.q8_1` (Augur's variant with f32 `d` and `d·Σq`) for Q4_0/Q5_0/Q4_1/Q5_1,
+/// `.q8_K` for the K-quants, and `.f32` (activations stay f32) for F32/F16/BF16 weights.
 public func activationType(for weightType: GGMLType) -> GGMLType {
     GGMLType(rawValue: augur_activation_type(weightType.rawValue)) ?? .f32
 }
 
 /// Bytes of one activation row of `count` elements in `activationType(for: weightType)`.
+///
+/// Q8_1 activations use Augur's own 40-byte block (f32 `d`, f32 `d·Σq`, 32 × i8), not ggml's 36-byte one.
 public func activationRowBytes(for weightType: GGMLType, count: Int) -> Int {
-    activationType(for: weightType).byteCount(elements: count) ?? 0
+    augur_activation_row_bytes(weightType.rawValue, count)
 }
 
 /// Quantizes `count` floats into the activation format for `weightType`

@@ -44,11 +44,12 @@ void augur_f32_to_bf16_row(const float *src, uint16_t *dst, size_t n);
 int augur_type_supported(uint32_t type);
 /** Elements per block of `type` (1 for plain float types), 0 when unsupported. */
 size_t augur_block_size(uint32_t type);
-/** Bytes per block of `type`, 0 when unsupported. */
+/** Bytes per block of `type`, 0 when unsupported (Q8_1 is Augur's 40-byte activation block, see below). */
 size_t augur_block_bytes(uint32_t type);
 /**
- * The activation format a weight of `type` is dotted against: 8 (Q8_0) for Q4_0/Q5_0/Q8_0,
- * 9 (Q8_1) for Q4_1/Q5_1, 15 (Q8_K) for the K-quants, 0 (F32, not quantized) for F32/F16/BF16.
+ * The activation format a weight of `type` is dotted against: 8 (Q8_0) for Q8_0, 9 (Augur's Q8_1)
+ * for Q4_0/Q5_0/Q4_1/Q5_1 (its Σq turns the −8/−16 offsets into one term per block, so the unsigned
+ * quants go straight into maddubs), 15 (Q8_K) for the K-quants, 0 (F32, not quantized) for F32/F16/BF16.
  */
 uint32_t augur_activation_type(uint32_t type);
 /** Bytes of one activation row of `n` elements quantized for weights of `type`. */
@@ -67,8 +68,9 @@ int augur_dequantize_row(uint32_t type, const void *src, float *dst, size_t n);
 
 /**
  * Quantizes `n` floats into activation blocks of `act_type` (8 = Q8_0, 9 = Q8_1, 15 = Q8_K).
- * Q8_0/Q8_1: d = amax/127 (stored as f16), q = round-to-nearest-even(x · (1/d)); Q8_1 also stores
- * s = Σq as an int16 (ggml stores d·Σq as f16; Augur keeps the exact sum, activations are never saved). Q8_K: d = amax/127 stored as f32, q = rne(x · 127/amax) clamped to ±127,
+ * Q8_0/Q8_1: d = amax/127, q = round-to-nearest-even(x · (1/d)). Q8_0 is ggml's block (d as f16).
+ * Q8_1 is Augur's own 40-byte block {f32 d; f32 ds = d·Σq; i8 q[32]} (ggml's stores d and s as f16;
+ * activations are never saved, and f32 saves the conversions in the dot and keeps the min term exact). Q8_K: d = amax/127 stored as f32, q = rne(x · 127/amax) clamped to ±127,
  * plus the sums of each 16 quants. Returns 0, or -1 for another type.
  */
 int augur_quantize_row_ref(uint32_t act_type, const float *src, void *dst, size_t n);
