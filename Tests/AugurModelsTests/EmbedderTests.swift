@@ -7,7 +7,7 @@ import Testing
 enum MiniLM {
     static let embedder = Result { try SentenceEmbedder.load("all-minilm-l6-v2", pullIfMissing: false) }
 
-    /// `/work/shared/reference/all-minilm-l6-v2` (or `$AUGUR_REFERENCE/all-minilm-l6-v2`).
+    /// `../shared/reference/all-minilm-l6-v2` (or `$AUGUR_REFERENCE/all-minilm-l6-v2`).
     static var referenceFolder: URL {
         let root = ProcessInfo.processInfo.environment["AUGUR_REFERENCE"].map { URL(fileURLWithPath: $0) }
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -26,7 +26,7 @@ enum TestModels {
     }
 }
 
-/// `/work/shared/reference` (or `$AUGUR_REFERENCE`): outputs of an independent implementation.
+/// `../shared/reference` (or `$AUGUR_REFERENCE`): outputs of an independent implementation.
 enum Reference {
     static var root: URL {
         if let env = ProcessInfo.processInfo.environment["AUGUR_REFERENCE"] { return URL(fileURLWithPath: env) }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import AugurTokenizers
 
-/// Every case of the reference files in `/work/shared/reference`, produced by Hugging Face.
+/// Every case of the reference files in `../shared/reference`, produced by Hugging Face.
 @Suite struct ReferenceTokenizerTests {
     @Test(arguments: TestModel.allCases)
     func everyReferenceCase(_ m: TestModel) throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import AugurTokenizers
 import AugurFormats
 
-/// The models whose reference files are in `/work/shared/reference`.
+/// The models whose reference files are in `../shared/reference` (beside the repository).
 enum TestModel: String, CaseIterable, Sendable {
     case smollm2 = "smollm2-135m-instruct"
     case qwen = "qwen2.5-coder-0.5b-instruct"
@@ -24,7 +24,7 @@ enum TestModel: String, CaseIterable, Sendable {
     var modelPath: String { "\(Self.augurHome)/models/\(rawValue)/\(fileName)" }
 
     static var referenceRoot: String {
-        ProcessInfo.processInfo.environment["AUGUR_REFERENCE"] ?? "/work/shared/reference"
+        ProcessInfo.processInfo.environment["AUGUR_REFERENCE"] ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/reference").path
     }
 
     var referenceDir: String { "\(Self.referenceRoot)/\(rawValue)" }
