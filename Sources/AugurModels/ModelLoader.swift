@@ -66,6 +66,23 @@ public enum ModelLoader {
         return try loadDecoder(file: file, name: name, options: options)
     }
 
+    /// Loads only a model's tokenizer and chat template (no weights are read).
+    public static func loadTokenizer(_ model: String, pullIfMissing: Bool = true) throws -> (tokenizer: any Tokenizer, chatTemplate: ChatTemplate?) {
+        let (_, path) = try resolve(model, pullIfMissing: pullIfMissing)
+        let vocab: TokenizerVocabulary
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            let tokenizerPath = (path as NSString).appendingPathComponent("tokenizer.json")
+            guard FileManager.default.fileExists(atPath: tokenizerPath) else { throw ModelError.missingFile(folder: path, file: "tokenizer.json") }
+            vocab = try TokenizerVocabulary(huggingFaceJSON: tokenizerPath)
+        } else {
+            let file: GGUFFile
+            do { file = try GGUFFile(path: path) } catch { throw ModelError.corruptModelFile(file: path, detail: "\(error)") }
+            vocab = try TokenizerVocabulary(gguf: file)
+        }
+        return (try makeTokenizer(vocab), vocab.chatTemplate.flatMap { try? ChatTemplate(template: $0) })
+    }
+
     /// Builds a ``DecoderModel`` from an open GGUF file.
     public static func loadDecoder(file: GGUFFile, name: String, options: LoadOptions = LoadOptions()) throws -> DecoderModel {
         let config = try TransformerConfig(gguf: file)

@@ -40,8 +40,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
     @Argument(help: "The text to tokenize.") var text: String
     func run() throws {
-        let m = try loadModel(model)
-        let ids = m.tokenizer.encode(text, addSpecialTokens: false)
+        let ids = try ModelLoader.loadTokenizer(model).tokenizer.encode(text, addSpecialTokens: false)
         print("[" + ids.map(String.init).joined(separator: ",") + "]")
     }
 }
