@@ -1,3 +1,4 @@
+import Dispatch
 import AugurTensor
 
 /// Causal (optionally sliding-window) grouped-query attention over a KV cache.
@@ -58,30 +59,32 @@ enum Attention {
         }
     }
 
-    /// Score matrices through BLAS, head by head (prefill).
+    /// Score matrices through BLAS, heads in parallel (prefill).
     static func blocked(q: UnsafePointer<Float>, rows: Int, start: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                         out: UnsafeMutablePointer<Float>, heads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?) {
         let qDim = heads * headDim, kvDim = kvHeads * headDim, group = heads / kvHeads
         let total = start + rows
-        let scores = FloatBuffer(count: rows * total)
-        nonisolated(unsafe) let sp = scores.pointer
-        for h in 0..<heads {
-            let g = h / group
-            // scores[t][j] = scale · q[t,h] · k[j,g]
-            BLAS.matmulTransposedB(q + h * headDim, keys + g * headDim, sp, m: rows, n: total, k: headDim,
-                                   lda: qDim, ldb: kvDim, ldc: total, alpha: scale)
-            parallelChunks(rows, minChunk: 16) { s, e in
-                for t in s..<e {
+        let workers = min(heads, augurThreadCount)
+        let scores = FloatBuffer(count: workers * rows * total)
+        nonisolated(unsafe) let (q, keys, values, out, base) = (q, keys, values, out, scores.pointer)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let sp = base + w * rows * total
+            for h in stride(from: w, to: heads, by: workers) {
+                let g = h / group
+                // scores[t][j] = scale · q[t,h] · k[j,g]
+                BLAS.matmulTransposedB(q + h * headDim, keys + g * headDim, sp, m: rows, n: total, k: headDim,
+                                       lda: qDim, ldb: kvDim, ldc: total, alpha: scale, parallel: false)
+                for t in 0..<rows {
                     let row = sp + t * total
                     let r = range(start + t, window: window)
                     Kernels.softmax(row + r.lowerBound, count: r.count)
                     if r.lowerBound > 0 { row.update(repeating: 0, count: r.lowerBound) }
                     if r.upperBound < total { (row + r.upperBound).update(repeating: 0, count: total - r.upperBound) }
                 }
+                // out[t,h] = scores[t] · V[:, g]
+                BLAS.matmul(sp, values + g * headDim, out + h * headDim, m: rows, n: headDim, k: total,
+                            lda: total, ldb: kvDim, ldc: qDim, parallel: false)
             }
-            // out[t,h] = scores[t] · V[:, g]
-            BLAS.matmul(sp, values + g * headDim, out + h * headDim, m: rows, n: headDim, k: total,
-                        lda: total, ldb: kvDim, ldc: qDim)
         }
     }
 }
