@@ -49,7 +49,7 @@ public struct ModelStore: Sendable {
         let work = folder.appendingPathComponent(".download", isDirectory: true)
         try fm.createDirectory(at: work, withIntermediateDirectories: true)
         let partial = folder.appendingPathComponent(entry.fileName + ".partial")
-        fm.createFile(atPath: partial.path, contents: nil)
+        _ = fm.createFile(atPath: partial.path, contents: nil)
         guard let out = FileHandle(forWritingAtPath: partial.path) else {
             throw ModelError.download(model: entry.name, detail: "cannot write \(partial.path)")
         }

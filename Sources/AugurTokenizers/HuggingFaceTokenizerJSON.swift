@@ -2,7 +2,7 @@ import Foundation
 
 extension TokenizerVocabulary {
     /// Reads a Hugging Face `tokenizer.json` (byte-level BPE: GPT-2, SmolLM/StarCoder, Qwen2,
-    /// Llama 3 pre-tokenizers) and, if present beside it, `tokenizer_config.json` (BOS/EOS,
+    /// Llama 3 pre-tokenizers; or SentencePiece-style BPE with byte fallback, as Gemma's) and, if present beside it, `tokenizer_config.json` (BOS/EOS,
     /// `add_bos_token`, `chat_template`).
     ///
     /// - Throws: ``TokenizerError`` naming the file and field at fault.
@@ -44,7 +44,23 @@ extension TokenizerVocabulary {
             tokens[id] = content
             types[id] = ((a["special"] as? Bool) ?? false) ? TokenType.control.rawValue : TokenType.userDefined.rawValue
         }
-        let pre = try Self.preTokenizerName(root["pre_tokenizer"], path: path)
+        // SentencePiece-style BPE (Gemma, Llama 2): spaces become ▁, unknown text falls back to
+        // <0xXX> byte tokens. It runs as `SentencePieceTokenizer`, whose merge priority is the
+        // merged token's score: a merge of rank r gives its result the score −r.
+        let sentencePiece = (model["byte_fallback"] as? Bool) == true
+        var scores: [Float]? = nil
+        if sentencePiece {
+            var sc = [Float](repeating: -1e9, count: tokens.count)
+            for (rank, m) in merges.enumerated() {
+                if let id = vocab[m.replacingOccurrences(of: " ", with: "")], sc[id] == -1e9 { sc[id] = -Float(rank) }
+            }
+            for (id, t) in tokens.enumerated() where types[id] == TokenType.normal.rawValue {
+                if t.count == 6, t.hasPrefix("<0x"), t.hasSuffix(">") { types[id] = TokenType.byte.rawValue }
+                else if t.count == 1 { sc[id] = 0 }
+            }
+            scores = sc
+        }
+        let pre = sentencePiece ? nil : try Self.preTokenizerName(root["pre_tokenizer"], path: path)
 
         // tokenizer_config.json, when present.
         let configPath = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("tokenizer_config.json")
@@ -68,10 +84,15 @@ extension TokenizerVocabulary {
            let single = post["single"] as? [[String: Any]], single.first?["SpecialToken"] != nil {
             addBOS = true
         }
-        self.init(model: "gpt2", pre: pre, tokens: tokens, tokenTypes: types, merges: merges,
-                  bosID: tokenID("bos_token"), eosID: tokenID("eos_token"), padID: tokenID("pad_token"),
+        self.init(model: sentencePiece ? "llama" : "gpt2", pre: pre, tokens: tokens, tokenTypes: types, merges: merges,
+                  scores: scores, bosID: tokenID("bos_token"), eosID: tokenID("eos_token"), padID: tokenID("pad_token"),
                   unknownID: (model["unk_token"] as? String).flatMap { vocab[$0] }.map { Int32($0) },
                   addBOS: addBOS, addEOS: false, chatTemplate: config["chat_template"] as? String)
+        // A normalizer that prepends ▁ is SentencePiece's add_dummy_prefix.
+        if sentencePiece, let norm = root["normalizer"] as? [String: Any] {
+            let steps = (norm["normalizers"] as? [[String: Any]]) ?? [norm]
+            addSpacePrefix = steps.contains { ($0["type"] as? String) == "Prepend" }
+        }
         try validate()
     }
 

@@ -62,6 +62,27 @@ func randomFloats(_ n: Int, seed: UInt64) -> [Float] {
         #expect(abs(Kernels.geluErf(1) - 0.841345) < 1e-5)
     }
 
+    /// The vectorised activations against their Double-precision references, over a wide range.
+    @Test func vectorActivationsMatchReference() {
+        let n = 1003
+        let x = randomFloats(n, seed: 11).map { $0 * 12 }, up = randomFloats(n, seed: 12)
+        var s = x, gg = x, te = x, ge = x
+        Kernels.swiglu(&s, up, count: n)
+        Kernels.geglu(&gg, up, count: n)
+        Kernels.geluTanh(&te, count: n)
+        Kernels.geluErf(&ge, count: n)
+        for i in 0..<n {
+            #expect(abs(s[i] - ReferenceKernels.swiglu(x[i], up[i])) <= 1e-5 * max(1, abs(s[i])))
+            #expect(abs(gg[i] - ReferenceKernels.geluTanh(x[i]) * up[i]) <= 1e-5 * max(1, abs(gg[i])))
+            #expect(abs(te[i] - ReferenceKernels.geluTanh(x[i])) <= 1e-5 * max(1, abs(te[i])))
+            #expect(abs(ge[i] - ReferenceKernels.geluErf(x[i])) <= 1e-5 * max(1, abs(ge[i])))
+        }
+        var a = randomFloats(77, seed: 13).map { $0 * 30 }, b = a
+        Kernels.softmax(&a, count: 77)
+        ReferenceKernels.softmax(&b, count: 77)
+        for i in 0..<77 { #expect(abs(a[i] - b[i]) <= 1e-6) }
+    }
+
     /// Normal-mode RoPE on a vector whose pairs were interleaved equals NeoX-mode RoPE on the
     /// original: the identity behind GGUF's permuted llama Q/K weights.
     @Test func ropeModesAgreeUnderPermutation() {

@@ -83,9 +83,9 @@ struct BERTEncoder: Sendable {
         nonisolated(unsafe) let x = x
         parallelChunks(count, minChunk: 1 << 14) { start, end in
             switch activation {
-            case .gelu: BERTMath.geluErf(x + start, count: end - start)
-            case .geluTanh: BERTMath.geluTanh(x + start, count: end - start)
-            case .relu: BERTMath.relu(x + start, count: end - start)
+            case .gelu: Kernels.geluErf(x + start, count: end - start)
+            case .geluTanh: Kernels.geluTanh(x + start, count: end - start)
+            case .relu: Kernels.relu(x + start, count: end - start)
             }
         }
     }
@@ -111,7 +111,7 @@ struct BERTEncoder: Sendable {
                 for i in 0..<length {
                     let q = q0 + i * stride
                     for j in 0..<length { scores[j] = Kernels.dot(q, k0 + j * stride, count: d) * scale }
-                    BERTMath.softmax(scores, count: length)
+                    Kernels.softmax(scores, count: length)
                     let o = out + (base + i) * h + head * d
                     o.update(repeating: 0, count: d)
                     for j in 0..<length { Kernels.axpy(scores[j], v0 + j * stride, o, count: d) }

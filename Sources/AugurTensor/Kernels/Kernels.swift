@@ -73,25 +73,6 @@ public enum Kernels {
         }
     }
 
-    /// Numerically stable softmax of `n` values in place.
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        guard n > 0 else { return }
-        var m = -Float.infinity
-        for i in 0..<n where x[i] > m { m = x[i] }
-        var s: Float = 0
-        for i in 0..<n { let e = expf(x[i] - m); x[i] = e; s += e }
-        let inv = 1 / s
-        for i in 0..<n { x[i] *= inv }
-    }
-
-    /// gate[i] = silu(gate[i]) * up[i]  (SwiGLU), in place in `gate`.
-    public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n {
-            let g = gate[i]
-            gate[i] = g / (1 + expf(-g)) * up[i]
-        }
-    }
-
     /// GELU with the tanh approximation.
     @inlinable
     public static func geluTanh(_ x: Float) -> Float {
@@ -102,10 +83,5 @@ public enum Kernels {
     @inlinable
     public static func geluErf(_ x: Float) -> Float {
         0.5 * x * (1 + erff(x * 0.7071067811865476))
-    }
-
-    /// gate[i] = geluTanh(gate[i]) * up[i]  (GeGLU), in place in `gate`.
-    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n { gate[i] = geluTanh(gate[i]) * up[i] }
     }
 }

@@ -30,4 +30,25 @@ public enum ReferenceKernels {
         let inv = 1.0 / (v / Double(n) + Double(eps)).squareRoot()
         for i in 0..<n { out[i] = Float((Double(x[i]) - mean) * inv) * weight[i] + bias[i] }
     }
+
+    /// Softmax of `n` values in place, in Double.
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        guard n > 0 else { return }
+        let m = (0..<n).map { Double(x[$0]) }.max()!
+        let e = (0..<n).map { Foundation.exp(Double(x[$0]) - m) }
+        let s = e.reduce(0, +)
+        for i in 0..<n { x[i] = Float(e[i] / s) }
+    }
+
+    /// silu(g) · u.
+    public static func swiglu(_ g: Float, _ u: Float) -> Float { Float(Double(g) / (1 + Foundation.exp(-Double(g))) * Double(u)) }
+
+    /// GELU, tanh approximation.
+    public static func geluTanh(_ x: Float) -> Float {
+        let v = Double(x)
+        return Float(0.5 * v * (1 + Foundation.tanh(0.7978845608028654 * (v + 0.044715 * v * v * v))))
+    }
+
+    /// GELU, erf form.
+    public static func geluErf(_ x: Float) -> Float { Float(0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))) }
 }

@@ -1,14 +1,13 @@
-import AugurTensor
 import Foundation
 
-/// Vectorised element-wise functions for the BERT encoder: its GELU runs over
-/// tokens × intermediate_size values per layer, where a scalar `erff` per value costs more
-/// than the matrix products around it.
-enum BERTMath {
+/// Vectorised element-wise functions: activations run over tokens × d_mlp values per layer,
+/// where a scalar `expf`/`erff` per value costs as much as the matrix products around them.
+/// Each has a scalar twin in ``ReferenceKernels`` that the tests compare against.
+extension Kernels {
     /// e^x for 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, e^r by Cephes' degree-6 polynomial
     /// (relative error ~2e-7), 2^n built in the exponent bits. Inputs are clamped to [-87, 88].
-    @inline(__always)
-    static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let lo = SIMD8<Float>(repeating: -87), hi = SIMD8<Float>(repeating: 88)
         var x = x.replacing(with: lo, where: x .< lo)
         x.replace(with: hi, where: x .> hi)
@@ -31,8 +30,8 @@ enum BERTMath {
     }
 
     /// erf(x) for 8 lanes by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7).
-    @inline(__always)
-    static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {
+    @inlinable
+    public static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let a = x.replacing(with: -x, where: x .< 0)
         let t = 1 / (a * 0.3275911 + 1)
         var p = SIMD8<Float>(repeating: 1.061405429)
@@ -45,7 +44,7 @@ enum BERTMath {
     }
 
     /// x[i] = GELU(x[i]) = x/2 · (1 + erf(x/√2)), in place.
-    static func geluErf(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         let raw = UnsafeMutableRawPointer(x)
         var i = 0
         while i + 8 <= n {
@@ -57,18 +56,58 @@ enum BERTMath {
         while i < n { x[i] = Kernels.geluErf(x[i]); i += 1 }
     }
 
+    /// tanh(x) for 8 lanes as 1 − 2 / (e^{2x} + 1).
+    @inlinable
+    public static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        1 - 2 / (Self.exp(2 * x) + 1)
+    }
+
     /// x[i] = GELU with the tanh approximation, in place (`gelu_new`, `gelu_pytorch_tanh`).
-    static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
-        for i in 0..<n { x[i] = Kernels.geluTanh(x[i]) }
+    public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= n {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let g = 0.5 * v * (1 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)))
+            raw.storeBytes(of: g, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { x[i] = Kernels.geluTanh(x[i]); i += 1 }
+    }
+
+    /// gate[i] = silu(gate[i]) · up[i]  (SwiGLU), in place in `gate`.
+    public static func swiglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
+        let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
+        var i = 0
+        while i + 8 <= n {
+            let v = g.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let w = u.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            g.storeBytes(of: v / (1 + exp(-v)) * w, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { gate[i] = gate[i] / (1 + expf(-gate[i])) * up[i]; i += 1 }
+    }
+
+    /// gate[i] = geluTanh(gate[i]) · up[i]  (GeGLU), in place in `gate`.
+    public static func geglu(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
+        geluTanh(gate, count: n)
+        let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
+        var i = 0
+        while i + 8 <= n {
+            let v = g.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            g.storeBytes(of: v * u.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { gate[i] *= up[i]; i += 1 }
     }
 
     /// x[i] = max(0, x[i]), in place.
-    static func relu(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    public static func relu(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         for i in 0..<n where x[i] < 0 { x[i] = 0 }
     }
 
     /// Numerically stable softmax of `n` values in place, with the vectorised exponential.
-    static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+    public static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         guard n > 0 else { return }
         var m = -Float.infinity
         for i in 0..<n where x[i] > m { m = x[i] }
