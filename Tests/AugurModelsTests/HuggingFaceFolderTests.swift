@@ -46,6 +46,9 @@ import Testing
                 count = shape[0] * shape[1]
             }
             var values = dequantize(t.type, file.data(for: t), count: count)
+            if c.architecture == "gemma3", t.name.hasSuffix("norm.weight") {
+                values = values.map { $0 - 1 }   // HF Gemma stores w for (1 + w); GGUF bakes the 1 in
+            }
             if c.architecture == "llama", t.name.hasSuffix("attn_q.weight") || t.name.hasSuffix("attn_k.weight") {
                 values = unpermute(values, rows: shape[0], cols: shape[1], heads: t.name.hasSuffix("attn_q.weight") ? c.heads : c.kvHeads)
             }
@@ -59,12 +62,19 @@ import Testing
         }
         try JSONSerialization.data(withJSONObject: ["weight_map": weightMap])
             .write(to: dir.appendingPathComponent("model.safetensors.index.json"))
-        let config: [String: Any] = [
+        var config: [String: Any] = [
             "model_type": c.architecture, "hidden_size": c.dModel, "num_hidden_layers": c.layers,
             "num_attention_heads": c.heads, "num_key_value_heads": c.kvHeads, "intermediate_size": c.dMLP,
             "max_position_embeddings": c.contextLength, "rope_theta": c.ropeTheta, "rms_norm_eps": c.rmsEps,
             "vocab_size": c.vocabSize, "tie_word_embeddings": c.tiedEmbeddings, "head_dim": c.headDim,
         ]
+        if c.architecture == "gemma3" {
+            config["model_type"] = "gemma3_text"
+            config["sliding_window"] = c.slidingWindow
+            config["layer_types"] = (0..<c.layers).map { c.isLocal(layer: $0) ? "sliding_attention" : "full_attention" }
+            config["rope_local_base_freq"] = c.localRopeTheta
+            config["query_pre_attn_scalar"] = c.headDim
+        }
         try JSONSerialization.data(withJSONObject: config).write(to: dir.appendingPathComponent("config.json"))
         // tokenizer.json: byte-level BPE with the pre-tokenizer the GGUF names.
         var vocabMap: [String: Int] = [:]
@@ -82,7 +92,9 @@ import Testing
                 ["type": "Split", "pattern": ["Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"],
                  "behavior": "Isolated"],
                 ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]]]
-        let tokenizer: [String: Any] = ["model": ["type": "BPE", "vocab": vocabMap, "merges": vocab.merges],
+        // Gemma: a SentencePiece-style BPE (byte fallback); the GGUF has no merges, so none are written.
+        let tokenizer: [String: Any] = ["model": ["type": "BPE", "vocab": vocabMap, "merges": vocab.merges,
+                                                  "byte_fallback": vocab.model == "llama"],
                                         "added_tokens": added, "pre_tokenizer": pre]
         try JSONSerialization.data(withJSONObject: tokenizer).write(to: dir.appendingPathComponent("tokenizer.json"))
         var tc: [String: Any] = ["add_bos_token": vocab.addBOS]
@@ -128,6 +140,13 @@ import Testing
     @Test func qwenFolderMatchesTheGGUFModel() throws {
         _ = try roundTrip("qwen2.5-coder-0.5b-instruct", layers: 2, vocab: 4096,
                           ids: [785, 3974, 1009, 2518, 3281, 916, 279, 1207, 562, 13])
+    }
+
+    /// Gemma 3 ((1 + w) norms, QK-norm, sandwich norms, local and global layers), cut to 6 blocks
+    /// (5 local, 1 global) and 4096 tokens.
+    @Test func gemmaFolderMatchesTheGGUFModel() throws {
+        let hf = try roundTrip("gemma-3-270m", layers: 6, vocab: 4096, ids: [2, 818, 3823, 717, 1133, 3341, 1024, 506, 2331, 563])
+        #expect(hf.config.normWeightOffset == 1 && hf.config.isLocal(layer: 0) && !hf.config.isLocal(layer: 5))
     }
 
     @Test func badFoldersNameWhatIsWrong() throws {
