@@ -131,9 +131,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
 
         // Attention. h = rmsnorm(x) [n, d]; q [n, H*hd], k/v [n, KV*hd].
         norm(x.pointer, into: ws.h.pointer, rows: n, weight: b.attnNorm)
-        b.wq.forward(ws.h.pointer, rows: n, into: ws.q.pointer, precision: precision)
-        b.wk.forward(ws.h.pointer, rows: n, into: ws.k.pointer, precision: precision)
-        b.wv.forward(ws.h.pointer, rows: n, into: ws.v.pointer, precision: precision)
+        Linear.forward([b.wq, b.wk, b.wv], ws.h.pointer, rows: n, into: [ws.q.pointer, ws.k.pointer, ws.v.pointer], precision: precision)
         let qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim
         let local = c.isLocal(layer: l)
         if let qn = b.qNorm, let kn = b.kNorm {
@@ -162,8 +160,7 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
 
         // MLP: down(silu(gate(h)) * up(h)).
         norm(x.pointer, into: ws.h.pointer, rows: n, weight: b.mlpNorm)
-        b.gate.forward(ws.h.pointer, rows: n, into: ws.gate.pointer, precision: precision)
-        b.up.forward(ws.h.pointer, rows: n, into: ws.up.pointer, precision: precision)
+        Linear.forward([b.gate, b.up], ws.h.pointer, rows: n, into: [ws.gate.pointer, ws.up.pointer], precision: precision)
         switch c.mlpActivation {
         case .silu: Kernels.swiglu(ws.gate.pointer, ws.up.pointer, count: n * c.dMLP)
         case .geluTanh: Kernels.geglu(ws.gate.pointer, ws.up.pointer, count: n * c.dMLP)

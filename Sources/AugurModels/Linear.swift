@@ -36,18 +36,37 @@ final class Linear: @unchecked Sendable {
     }
 
     private func dequantizeAll(into dst: UnsafeMutablePointer<Float>) {
-        let cols = inFeatures
-        let m = matrix
-        nonisolated(unsafe) let dst = dst
-        parallelChunks(outFeatures, minChunk: 64) { s, e in
-            m.dequantizeRows(s, e, into: dst + s * cols)
+        matrix.dequantizeRows(0, outFeatures, into: dst)
+    }
+
+    /// Whether `forward` would use the quantized kernels for `rows` rows.
+    func usesQuantizedKernels(rows: Int, precision: Precision) -> Bool {
+        precision == .fast && rows <= Self.quantizedBatchLimit && matrix.type != .f32
+    }
+
+    /// `forward` of several layers that read the same input (q/k/v, gate/up): on the quantized
+    /// path in one parallel pass (one dispatch, one activation quantization); otherwise one by one.
+    static func forward(_ layers: [Linear], _ x: UnsafePointer<Float>, rows: Int, into ys: [UnsafeMutablePointer<Float>],
+                        precision: Precision) {
+        guard layers.allSatisfy({ $0.usesQuantizedKernels(rows: rows, precision: precision) }) else {
+            for (l, y) in zip(layers, ys) { l.forward(x, rows: rows, into: y, precision: precision) }
+            return
+        }
+        QuantizedMatrix.multiply(layers.map(\.matrix), x, tokens: rows, into: ys)
+        for (l, y) in zip(layers, ys) { l.addBias(y, rows: rows) }
+    }
+
+    private func addBias(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+        guard let bias else { return }
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { Kernels.add(b.baseAddress!, into: y + r * outFeatures, count: outFeatures) }
         }
     }
 
     /// y[rows][out] = x[rows][in] · Wᵀ + b.
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>, precision: Precision) {
         guard rows > 0 else { return }
-        if precision == .fast && rows <= Self.quantizedBatchLimit && matrix.type != .f32 {
+        if usesQuantizedKernels(rows: rows, precision: precision) {
             matrix.multiply(x, tokens: rows, into: y)
         } else if matrix.type == .f32 {
             BLAS.matmulTransposedB(x, matrix.data.assumingMemoryBound(to: Float.self), y, m: rows, n: outFeatures, k: inFeatures)
@@ -58,11 +77,7 @@ final class Linear: @unchecked Sendable {
             dequantizeAll(into: w.pointer)
             BLAS.matmulTransposedB(x, w.pointer, y, m: rows, n: outFeatures, k: inFeatures)
         }
-        if let bias {
-            bias.withUnsafeBufferPointer { b in
-                for r in 0..<rows { Kernels.add(b.baseAddress!, into: y + r * outFeatures, count: outFeatures) }
-            }
-        }
+        addBias(y, rows: rows)
     }
 }
 

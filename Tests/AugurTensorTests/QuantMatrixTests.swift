@@ -107,6 +107,28 @@ struct QuantMatrixTests {
         withExtendedLifetime(box) {}
     }
 
+    /// Several matrices sharing one input in one pass equal separate products, bit for bit.
+    @Test("fused multiply equals separate multiplies", arguments: [1, 2, 3])
+    func fusedMultiply(tokens: Int) throws {
+        let cols = 512
+        let specs: [(GGMLType, Int)] = [(.q4_1, 37), (.q8_0, 64), (.q6_K, 19), (.q5_0, 8), (.f32, 5)]
+        let made = try specs.enumerated().map { i, s in try make(s.0, rows: s.1, cols: cols, seed: UInt64(20 + i)) }
+        var rng = SplitMix64(seed: 9)
+        let x = QuantTestData.randomFloats(tokens * cols, rng: &rng)
+        let separate = made.map { m, _ in
+            var y = [Float](repeating: .nan, count: tokens * m.rows)
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { m.multiply(xp.baseAddress!, tokens: tokens, into: $0.baseAddress!) } }
+            return y
+        }
+        let outs = made.map { m, _ in UnsafeMutablePointer<Float>.allocate(capacity: tokens * m.rows) }
+        defer { outs.forEach { $0.deallocate() } }
+        x.withUnsafeBufferPointer { QuantizedMatrix.multiply(made.map(\.0), $0.baseAddress!, tokens: tokens, into: outs) }
+        for (i, (m, _)) in made.enumerated() {
+            #expect(Array(UnsafeBufferPointer(start: outs[i], count: tokens * m.rows)) == separate[i], "\(m.type)")
+        }
+        withExtendedLifetime(made) {}
+    }
+
     @Test func initValidates() {
         let box = ByteBox([UInt8](repeating: 0, count: 1024))
         let p = UnsafeRawPointer(box.bytes.baseAddress!)

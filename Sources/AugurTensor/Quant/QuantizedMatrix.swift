@@ -101,6 +101,47 @@ public struct QuantizedMatrix: @unchecked Sendable {
         }
     }
 
+    /// `ys[i] = x · matrices[i]ᵀ` for several matrices that read the same input (e.g. the query,
+    /// key and value projections), in one parallel pass over all their rows: the input is
+    /// quantized once per activation format and the cores are dispatched once instead of once
+    /// per matrix. Equal, element for element, to calling ``multiply(_:tokens:into:)`` on each.
+    public static func multiply(_ matrices: [QuantizedMatrix], _ x: UnsafePointer<Float>, tokens: Int,
+                                into ys: [UnsafeMutablePointer<Float>]) {
+        precondition(matrices.count == ys.count, "multiply: \(matrices.count) matrices but \(ys.count) outputs")
+        guard tokens > 0, let cols = matrices.first?.cols else { return }
+        precondition(matrices.allSatisfy { $0.cols == cols }, "multiply: matrices must share their column count")
+        // One quantized copy of x per activation format.
+        var buffers: [UInt32: (UnsafeMutableRawPointer, Int)] = [:]
+        defer { for (b, _) in buffers.values { b.deallocate() } }
+        for m in matrices {
+            let act = augur_activation_type(m.type.rawValue)
+            // F32/F16/BF16 weights read x itself.
+            guard buffers[act] == nil, act != GGMLType.f32.rawValue else { continue }
+            let rowBytes = augur_activation_row_bytes(m.type.rawValue, cols)
+            let buffer = UnsafeMutableRawPointer.allocate(byteCount: rowBytes * tokens, alignment: 64)
+            m.quantize(x, tokens: tokens, act: act, actRowBytes: rowBytes, into: buffer)
+            buffers[act] = (buffer, rowBytes)
+        }
+        var starts: [Int] = [0]
+        for m in matrices { starts.append(starts.last! + m.rows) }
+        let total = starts.last!
+        nonisolated(unsafe) let ys = ys
+        nonisolated(unsafe) let acts = matrices.map { m -> (UnsafeRawPointer, Int) in
+            let act = augur_activation_type(m.type.rawValue)
+            if act == GGMLType.f32.rawValue { return (UnsafeRawPointer(x), cols * MemoryLayout<Float>.stride) }
+            let (b, n) = buffers[act]!
+            return (UnsafeRawPointer(b), n)
+        }
+        let minChunk = max(1, 32768 / max(1, cols * tokens))
+        parallelChunks(total, minChunk: minChunk) { start, end in
+            for (i, m) in matrices.enumerated() {
+                let lo = max(start, starts[i]) - starts[i], hi = min(end, starts[i + 1]) - starts[i]
+                guard lo < hi else { continue }
+                augur_matmul_rows(m.type.rawValue, cols, m.data, m.rowBytes, lo, hi, acts[i].0, acts[i].1, tokens, ys[i], m.rows)
+            }
+        }
+    }
+
     /// Same product computed by dequantizing each row with the reference dequantizer and an f32 dot (the reference kernel).
     ///
     /// The dot accumulates in double, so this is the exact product of the stored weights up to rounding of the result.
