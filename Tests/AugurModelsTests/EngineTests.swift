@@ -41,8 +41,9 @@ import Testing
         #expect(early.activations(at: HookPoint(layer: 4, site: .residPre)).isEmpty)
     }
 
-    @Test func hookSitesHaveTheRightWidthsAndRelations() throws {
-        let m = try TestModels.smollm.get()
+    @Test(arguments: ["smollm2-135m-instruct", "gemma-3-270m"])
+    func hookSitesHaveTheRightWidthsAndRelations(model: String) throws {
+        let m = try TestModels.named(model)
         let c = m.config
         let ids = m.tokenize("Hooks everywhere.")
         let h = Hooks()
@@ -62,8 +63,9 @@ import Testing
     }
 
     /// Adding a vector at one position changes that position and later ones, never earlier ones.
-    @Test func steeringChangesExactlyWhatItShould() throws {
-        let m = try TestModels.smollm.get()
+    @Test(arguments: ["smollm2-135m-instruct", "gemma-3-270m"])
+    func steeringChangesExactlyWhatItShould(model: String) throws {
+        let m = try TestModels.named(model)
         let c = m.config
         let ids = m.tokenize("The cat sat on the mat and looked at the door.")
         let p = 4

@@ -166,5 +166,15 @@ import Testing
         try w.add("model.embed_tokens.weight", floats: [Float](repeating: 0, count: 4 * 6), shape: [4, 6])
         try w.write(to: dir.appendingPathComponent("model.safetensors").path)
         #expect(message().contains("tokenizer.json"))
+        try Data(#"{"model": {"type": "BPE", "byte_fallback": true, "vocab": {"a": 0, "b": 1, "c": 2, "d": 3}, "merges": []}}"#.utf8)
+            .write(to: dir.appendingPathComponent("tokenizer.json"))
+        #expect(message().contains("model.layers.0.input_layernorm.weight"))
+        // A tensor whose shape disagrees with config.json is named with both shapes.
+        w = SafetensorsWriter()
+        try w.add("model.embed_tokens.weight", floats: [Float](repeating: 0, count: 4 * 6), shape: [4, 6])
+        try w.add("model.layers.0.input_layernorm.weight", floats: [Float](repeating: 1, count: 6), shape: [6])
+        try w.write(to: dir.appendingPathComponent("model.safetensors").path)
+        let shape = message()
+        #expect(shape.contains("model.layers.0.input_layernorm.weight") && shape.contains("[6]") && shape.contains("[8]"), "\(shape)")
     }
 }
