@@ -27,7 +27,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
     private let tokenByteStorage: [UInt8]
     private let tokenOffsets: [Int]
     /// Special tokens matched in text, longest first, bucketed by their first byte.
-    private let specials: [[(bytes: [UInt8], id: Int32)]]
+    private let specials: SpecialTokenMatcher
     /// Token lookup for pre-tokenizers whose pieces are first looked up whole (`ignore_merges`).
     private let wholePieceIndex: TokenIndex?
     private let normalizeNFC: Bool
@@ -103,7 +103,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         var storage: [UInt8] = []
         var offsets: [Int] = [0]
         offsets.reserveCapacity(vocab.tokens.count + 1)
-        var specials = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
+        var specials: [(text: String, id: Int32)] = []
         var control: Set<Int32> = []
         var eos: Set<Int32> = []
         if let e = vocab.eosID { eos.insert(e) }
@@ -113,8 +113,8 @@ public struct ByteLevelBPETokenizer: Tokenizer {
             case .control, .userDefined, .unknown, .unused:
                 // Added tokens are stored as plain text, not in the byte-level alphabet.
                 storage.append(contentsOf: t.utf8)
-                if type == .control || type == .userDefined, let first = t.utf8.first {
-                    specials[Int(first)].append((Array(t.utf8), Int32(i)))
+                if type == .control || type == .userDefined, !t.isEmpty {
+                    specials.append((t, Int32(i)))
                     if Self.endOfGenerationTokens.contains(t) { eos.insert(Int32(i)) }
                 }
                 if type == .control { control.insert(Int32(i)) }
@@ -123,8 +123,7 @@ public struct ByteLevelBPETokenizer: Tokenizer {
             }
             offsets.append(storage.count)
         }
-        for k in 0..<256 { specials[k].sort { $0.bytes.count > $1.bytes.count } }
-        self.specials = specials
+        self.specials = SpecialTokenMatcher(specials)
         tokenByteStorage = storage
         tokenOffsets = offsets
         controlIDs = control
@@ -143,34 +142,9 @@ public struct ByteLevelBPETokenizer: Tokenizer {
         var out: [Int32] = []
         out.reserveCapacity(text.utf8.count / 3 + 4)
         if addSpecialTokens, vocabulary.addBOS, let bosID { out.append(bosID) }
-        let bytes = Array(text.utf8)
-        var segmentStart = 0
-        var p = 0
-        while p < bytes.count {
-            if let (length, id) = matchSpecial(bytes, at: p) {
-                encodeOrdinary(bytes[segmentStart..<p], into: &out)
-                out.append(id)
-                p += length
-                segmentStart = p
-            } else {
-                p += 1
-            }
-        }
-        encodeOrdinary(bytes[segmentStart..<bytes.count], into: &out)
+        specials.split(Array(text.utf8), ordinary: { encodeOrdinary($0, into: &out) }, special: { out.append($0) })
         if addSpecialTokens, vocabulary.addEOS, let eosID { out.append(eosID) }
         return out
-    }
-
-    @inline(__always)
-    private func matchSpecial(_ bytes: [UInt8], at p: Int) -> (Int, Int32)? {
-        let candidates = specials[Int(bytes[p])]
-        if candidates.isEmpty { return nil }
-        for c in candidates where c.bytes.count <= bytes.count - p {
-            var k = 1
-            while k < c.bytes.count && bytes[p + k] == c.bytes[k] { k += 1 }
-            if k == c.bytes.count { return (k, c.id) }
-        }
-        return nil
     }
 
     /// Encodes text that holds no special tokens.

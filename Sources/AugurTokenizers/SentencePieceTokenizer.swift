@@ -20,8 +20,8 @@ public struct SentencePieceTokenizer: Tokenizer {
     private let byteTokens: [Int32]
     /// Bytes each token stands for.
     private let bytesOf: [[UInt8]]
-    /// Special tokens matched in raw text, longest first, bucketed by first byte.
-    private let specials: [[(bytes: [UInt8], id: Int32)]]
+    /// Special tokens matched in raw text.
+    private let specials: SpecialTokenMatcher
     private let addPrefixSpace: Bool
 
     /// Builds the tokenizer (`vocab.addSpacePrefix` prepends `▁` to the text).
@@ -42,7 +42,7 @@ public struct SentencePieceTokenizer: Tokenizer {
         var byteTokens = [Int32](repeating: vocab.unknownID ?? -1, count: 256)
         var bytesOf: [[UInt8]] = []
         bytesOf.reserveCapacity(vocab.tokens.count)
-        var specials = [[(bytes: [UInt8], id: Int32)]](repeating: [], count: 256)
+        var specials: [(text: String, id: Int32)] = []
         var control: Set<Int32> = []
         var eos: Set<Int32> = vocab.eosID.map { [$0] } ?? []
         for (i, t) in vocab.tokens.enumerated() {
@@ -57,7 +57,7 @@ public struct SentencePieceTokenizer: Tokenizer {
                 }
             case .control, .userDefined:
                 bytesOf.append(Array(t.utf8))
-                if let first = t.utf8.first { specials[Int(first)].append((Array(t.utf8), id)) }
+                specials.append((t, id))
                 if vocab.tokenType(i) == .control { control.insert(id) }
                 if ByteLevelBPETokenizer.endOfGenerationTokens.contains(t) { eos.insert(id) }
             default:
@@ -65,11 +65,10 @@ public struct SentencePieceTokenizer: Tokenizer {
                 if index[t] == nil { index[t] = id }
             }
         }
-        for k in 0..<256 { specials[k].sort { $0.bytes.count > $1.bytes.count } }
         self.index = index
         self.byteTokens = byteTokens
         self.bytesOf = bytesOf
-        self.specials = specials
+        self.specials = SpecialTokenMatcher(specials)
         controlIDs = control
         eosIDs = eos
     }
@@ -79,32 +78,16 @@ public struct SentencePieceTokenizer: Tokenizer {
     public func encode(_ text: String, addSpecialTokens: Bool) -> [Int32] {
         var out: [Int32] = []
         if addSpecialTokens, vocabulary.addBOS, let bosID { out.append(bosID) }
-        let bytes = Array(text.utf8)
-        var start = 0, p = 0
         var first = true
-        while p < bytes.count {
-            if let (length, id) = matchSpecial(bytes, at: p) {
-                encodeOrdinary(bytes[start..<p], first: first, into: &out)
-                first = false
-                out.append(id)
-                p += length
-                start = p
-            } else {
-                p += 1
-            }
-        }
-        encodeOrdinary(bytes[start..<bytes.count], first: first, into: &out)
+        specials.split(Array(text.utf8), ordinary: { piece in
+            encodeOrdinary(piece, first: first, into: &out)
+            first = false
+        }, special: { id in
+            first = false
+            out.append(id)
+        })
         if addSpecialTokens, vocabulary.addEOS, let eosID { out.append(eosID) }
         return out
-    }
-
-    private func matchSpecial(_ bytes: [UInt8], at p: Int) -> (Int, Int32)? {
-        for c in specials[Int(bytes[p])] where c.bytes.count <= bytes.count - p {
-            var k = 1
-            while k < c.bytes.count && bytes[p + k] == c.bytes[k] { k += 1 }
-            if k == c.bytes.count { return (k, c.id) }
-        }
-        return nil
     }
 
     /// One symbol of the merge: a range of the escaped text, linked to its neighbours.
