@@ -40,10 +40,23 @@ let package = Package(
             dependencies: ["AugurTensor", "AugurFormats", "AugurTokenizers", .product(name: "Logging", package: "swift-log")],
             swiftSettings: kernelSwiftFlags
         ),
+        .target(
+            name: "AugurSAE",
+            dependencies: ["AugurTensor", "AugurFormats", "AugurModels", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: kernelSwiftFlags
+        ),
+        .target(
+            name: "AugurActivations",
+            dependencies: ["AugurTensor", "AugurFormats", "AugurTokenizers", "AugurModels", "AugurSAE",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: kernelSwiftFlags
+        ),
         .executableTarget(
             name: "augur",
             dependencies: [
                 "AugurModels",
+                "AugurSAE",
+                "AugurActivations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -57,6 +70,8 @@ let package = Package(
         .testTarget(name: "AugurFormatsTests", dependencies: ["AugurFormats"]),
         .testTarget(name: "AugurTokenizersTests", dependencies: ["AugurTokenizers"]),
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels"]),
+        .testTarget(name: "AugurSAETests", dependencies: ["AugurSAE"]),
+        .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Corpora, token contexts, activation streaming and the latent cache live in this module.
