@@ -231,8 +231,10 @@ public final class DecoderModel: LanguageModel, @unchecked Sendable {
             throw ModelError.invalidArgument("neuron \(neuron) of layer \(layer) does not exist (layers 0..<\(c.layers), neurons 0..<\(c.dMLP))")
         }
         // W_down is [d_model][d_mlp]; the neuron's direction is its column.
+        let down = blocks[layer].down
+        if let dense = down.dense { return (0..<c.dModel).map { dense[$0 * c.dMLP + neuron] } }
         let w = FloatBuffer(count: c.dModel * c.dMLP)
-        blocks[layer].down.matrix.dequantizeRows(0, c.dModel, into: w.pointer)
+        down.matrix.dequantizeRows(0, c.dModel, into: w.pointer)
         return (0..<c.dModel).map { w[$0 * c.dMLP + neuron] }
     }
 }
