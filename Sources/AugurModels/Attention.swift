@@ -59,31 +59,43 @@ enum Attention {
         }
     }
 
-    /// Score matrices through BLAS, heads in parallel (prefill).
+    /// Query rows per tile in ``blocked``: bounds the score buffer to tile × positions per worker.
+    static let queryTile = 256
+
+    /// Score matrices through BLAS, heads in parallel, queries in tiles (prefill).
     static func blocked(q: UnsafePointer<Float>, rows: Int, start: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                         out: UnsafeMutablePointer<Float>, heads: Int, kvHeads: Int, headDim: Int, scale: Float, window: Int?) {
         let qDim = heads * headDim, kvDim = kvHeads * headDim, group = heads / kvHeads
-        let total = start + rows
+        let tile = min(rows, queryTile)
         let workers = min(heads, augurThreadCount)
-        let scores = FloatBuffer(count: workers * rows * total)
+        let scores = FloatBuffer(count: workers * tile * (start + rows))
         nonisolated(unsafe) let (q, keys, values, out, base) = (q, keys, values, out, scores.pointer)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let sp = base + w * rows * total
-            for h in stride(from: w, to: heads, by: workers) {
-                let g = h / group
-                // scores[t][j] = scale · q[t,h] · k[j,g]
-                BLAS.matmulTransposedB(q + h * headDim, keys + g * headDim, sp, m: rows, n: total, k: headDim,
-                                       lda: qDim, ldb: kvDim, ldc: total, alpha: scale, parallel: false)
-                for t in 0..<rows {
-                    let row = sp + t * total
-                    let r = range(start + t, window: window)
-                    Kernels.softmax(row + r.lowerBound, count: r.count)
-                    if r.lowerBound > 0 { row.update(repeating: 0, count: r.lowerBound) }
-                    if r.upperBound < total { (row + r.upperBound).update(repeating: 0, count: total - r.upperBound) }
+            for t0 in stride(from: 0, to: rows, by: tile) {
+                let n = min(tile, rows - t0)
+                // Keys visible to the tile's last query; the first visible key of its first query.
+                let total = start + t0 + n
+                let first = window.map { max(0, start + t0 - $0 + 1) } ?? 0
+                let span = total - first
+                let sp = base + w * tile * (start + rows)
+                for h in stride(from: w, to: heads, by: workers) {
+                    let g = h / group
+                    let qh = q + t0 * qDim + h * headDim
+                    // scores[t][j] = scale · q[t,h] · k[first + j, g]
+                    BLAS.matmulTransposedB(qh, keys + first * kvDim + g * headDim, sp, m: n, n: span, k: headDim,
+                                           lda: qDim, ldb: kvDim, ldc: span, alpha: scale, parallel: false)
+                    for t in 0..<n {
+                        let row = sp + t * span
+                        let r = range(start + t0 + t, window: window)
+                        let lo = r.lowerBound - first, hi = r.upperBound - first
+                        Kernels.softmax(row + lo, count: hi - lo)
+                        if lo > 0 { row.update(repeating: 0, count: lo) }
+                        if hi < span { (row + hi).update(repeating: 0, count: span - hi) }
+                    }
+                    // out[t,h] = scores[t] · V[first..., g]
+                    BLAS.matmul(sp, values + first * kvDim + g * headDim, out + t0 * qDim + h * headDim, m: n, n: headDim,
+                                k: span, lda: span, ldb: kvDim, ldc: qDim, parallel: false)
                 }
-                // out[t,h] = scores[t] · V[:, g]
-                BLAS.matmul(sp, values + g * headDim, out + h * headDim, m: rows, n: headDim, k: total,
-                            lda: total, ldb: kvDim, ldc: qDim, parallel: false)
             }
         }
     }
