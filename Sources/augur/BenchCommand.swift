@@ -5,7 +5,7 @@ import Foundation
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure prefill and decode speed and peak memory; prints JSON.")
-    @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
+    @Option(help: "Catalog name, GGUF file or Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "Prompt tokens for the prefill measurement (llama.cpp's pp512).") var prefill = 512
     @Option(help: "Tokens to generate for the decode measurement (llama.cpp's tg128).") var decode = 128
     @Option(help: "Repetitions; the best is reported.") var repeats = 3

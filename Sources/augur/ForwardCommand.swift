@@ -6,7 +6,7 @@ import Foundation
 struct Forward: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run one forward pass and write input_ids, logits and hooked activations to a safetensors file.")
-    @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
+    @Option(help: "Catalog name, GGUF file or Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "The text (BOS is added only where the model's own default does).") var text: String
     @Option(help: "Output .safetensors file.") var out: String
     @Option(name: .customLong("hook"), help: "Hook point to save, e.g. blocks.6.hook_resid_post (repeatable).") var hooks: [String] = []

@@ -5,7 +5,7 @@ import Foundation
 
 struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Generate text, streaming tokens as they come.")
-    @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
+    @Option(help: "Catalog name, GGUF file or Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Option(help: "The prompt.") var prompt: String = "Once upon a time"
     @Flag(help: "Wrap the prompt in the model's chat template as a user message.") var chat = false
     @Option(help: "System message for --chat (default: the template's own).") var system: String?

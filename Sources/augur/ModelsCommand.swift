@@ -37,7 +37,7 @@ struct Models: ParsableCommand {
 struct Tokenize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the token ids of TEXT as a JSON array (no BOS/EOS added; special-token strings are recognised).")
-    @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
+    @Option(help: "Catalog name, GGUF file or Hugging Face model folder.") var model = ModelCatalog.defaultModel
     @Argument(help: "The text to tokenize.") var text: String
     func run() throws {
         let ids = try ModelLoader.loadTokenizer(model).tokenizer.encode(text, addSpecialTokens: false)
