@@ -1,0 +1,46 @@
+import Foundation
+
+/// A one-line progress display on standard error: rewritten in place on a terminal (at most
+/// ~10 times a second), a plain line every `plainInterval` seconds otherwise (logs, CI).
+final class ProgressLine {
+    let label: String
+    let total: Int
+    let unit: String
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let plainInterval: TimeInterval
+
+    /// A display for `total` units of work (`unit` names them, e.g. "tokens").
+    init(_ label: String, total: Int, unit: String, plainInterval: TimeInterval = 15) {
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.plainInterval = plainInterval
+    }
+
+    /// Shows `done` of `total`, with rate and ETA, and any `extra` text (e.g. "FVU 0.21").
+    func update(_ done: Int, extra: String = "", force: Bool = false) {
+        let now = Date()
+        guard force || now.timeIntervalSince(lastDraw) >= (isTerminal ? 0.1 : plainInterval) else { return }
+        lastDraw = now
+        let elapsed = max(1e-9, now.timeIntervalSince(start))
+        let rate = Double(done) / elapsed
+        let eta = rate > 0 && total > done ? Double(total - done) / rate : 0
+        let pct = total > 0 ? 100 * Double(done) / Double(total) : 0
+        let line = String(format: "%@ %5.1f%% %d/%d %@ · %.0f %@/s · ETA %@%@", label, pct, done, total, unit, rate, unit,
+                          Self.format(eta), extra.isEmpty ? "" : " · " + extra)
+        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
+    }
+
+    /// Ends the display with a final line.
+    func finish(_ done: Int, extra: String = "") {
+        update(done, extra: extra, force: true)
+        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
