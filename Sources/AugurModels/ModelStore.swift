@@ -118,18 +118,19 @@ public struct ModelStore: Sendable {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = args
-        let outPipe = Pipe(), errPipe = Pipe()
-        if !pipEnvironment.isEmpty {
-            p.environment = ProcessInfo.processInfo.environment.merging(pipEnvironment) { _, new in new }
-        }
+        // stderr goes to a file so that a chatty command cannot block on a full pipe.
+        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("augur-\(UUID().uuidString).stderr")
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errURL) }
+        let outPipe = Pipe()
         p.standardOutput = outPipe
-        p.standardError = errPipe
+        p.standardError = try FileHandle(forWritingTo: errURL)
         do { try p.run() } catch {
             throw ModelError.download(model: model, detail: "cannot run \(args[0]): \(error)")
         }
         let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        let err = (try? Data(contentsOf: errURL)) ?? Data()
         guard p.terminationStatus == 0 else {
             let msg = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw ModelError.download(model: model, detail: "`\(args.prefix(6).joined(separator: " "))` failed (exit \(p.terminationStatus)): \(msg.suffix(800))")
