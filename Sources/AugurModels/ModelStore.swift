@@ -122,6 +122,9 @@ public struct ModelStore: Sendable {
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("augur-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errURL) }
+        if !pipEnvironment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(pipEnvironment) { _, new in new }
+        }
         let outPipe = Pipe()
         p.standardOutput = outPipe
         p.standardError = try FileHandle(forWritingTo: errURL)
