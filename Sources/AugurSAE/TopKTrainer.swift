@@ -10,13 +10,13 @@ import Foundation
 public final class TopKTrainer {
     public let config: SAETrainingConfig
     /// Current parameters.
-    public private(set) var weights: SAEWeights
+    public internal(set) var weights: SAEWeights
     /// Tokens (rows) trained on.
     public private(set) var tokensDone: Int = 0
     /// Optimisation steps taken.
     public private(set) var steps: Int = 0
     /// Per latent, tokens since it last fired.
-    public private(set) var tokensSinceFired: [Int]
+    public internal(set) var tokensSinceFired: [Int]
     var adam: [AdamState]
 
     static let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
