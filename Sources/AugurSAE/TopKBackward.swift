@@ -20,13 +20,16 @@ public struct SAEBatchLoss: Sendable {
     public var l0: Float
     /// Latents that fired in this batch.
     public var fired: [Bool]
+    /// x − x̂ (the AuxK target), rows × dIn.
+    var residual: [Float] = []
 }
 
 /// TopK forward and hand-written backward pass (sparse: only selected latents get gradient).
 enum TopKBackward {
     /// Loss and gradients of a TopK SAE on `rows` rows of `x`, with AuxK over `dead` latents.
+    /// `auxTarget` replaces the AuxK target x − x̂ (which training treats as a constant) for gradient checks.
     static func run(_ w: SAEWeights, k: Int, x: UnsafePointer<Float>, rows: Int, dead: [Bool]?,
-                    auxCoefficient: Float) -> (SAEBatchLoss, SAEGradients) {
+                    auxCoefficient: Float, auxTarget: [Float]? = nil) -> (SAEBatchLoss, SAEGradients) {
         let d = w.dIn, n = w.numLatents, B = rows
         // Centred input and pre-activations.
         var xc = [Float](repeating: 0, count: B * d)
@@ -102,7 +105,7 @@ enum TopKBackward {
         for i in 0..<(B * d) {
             g[i] = gScale * (recon[i] - x[i])
             if kAux > 0 {
-                let diff = eHat[i] - (x[i] - recon[i])
+                let diff = eHat[i] - (auxTarget?[i] ?? (x[i] - recon[i]))
                 auxSE += Double(diff) * Double(diff)
                 gAux[i] = auxGScale * diff
             }
@@ -169,8 +172,9 @@ enum TopKBackward {
         var fired = [Bool](repeating: false, count: n)
         var active = 0
         for r in 0..<B { active += sel[r].count; for e in sel[r] { fired[Int(e.latent)] = true } }
-        let loss = SAEBatchLoss(fvu: fvu, auxK: auxLoss, total: fvu + auxCoefficient * auxLoss,
+        var loss = SAEBatchLoss(fvu: fvu, auxK: auxLoss, total: fvu + auxCoefficient * auxLoss,
                                 l0: Float(active) / Float(max(B, 1)), fired: fired)
+        loss.residual = (0..<(B * d)).map { x[$0] - recon[$0] }
         return (loss, grads)
     }
 }

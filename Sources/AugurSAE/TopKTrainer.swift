@@ -50,9 +50,14 @@ public final class TopKTrainer {
 
     /// Loss and gradients on a batch without changing anything (for checks and evaluation).
     public func lossAndGradients(_ batch: [Float], dead: [Bool]? = nil) throws -> (SAEBatchLoss, SAEGradients) {
+        try lossAndGradients(batch, dead: dead, auxTarget: nil)
+    }
+
+    func lossAndGradients(_ batch: [Float], dead: [Bool]?, auxTarget: [Float]?) throws -> (SAEBatchLoss, SAEGradients) {
         let rows = try rowCount(batch)
         return batch.withUnsafeBufferPointer {
-            TopKBackward.run(weights, k: config.k, x: $0.baseAddress!, rows: rows, dead: dead, auxCoefficient: config.auxKCoefficient)
+            TopKBackward.run(weights, k: config.k, x: $0.baseAddress!, rows: rows, dead: dead,
+                             auxCoefficient: config.auxKCoefficient, auxTarget: auxTarget)
         }
     }
 

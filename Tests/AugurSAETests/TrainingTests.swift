@@ -36,8 +36,10 @@ import Testing
         trainer.weights.bDec = randomFloats(6, &rng, scale: 0.1)
         let batch = randomFloats(5 * 6, &rng)
         let dead = (0..<10).map { $0 >= 6 }
-        let (_, g) = try trainer.lossAndGradients(batch, dead: dead)
-        func loss() throws -> Double { Double(try trainer.lossAndGradients(batch, dead: dead).0.total) }
+        let (base, g) = try trainer.lossAndGradients(batch, dead: dead)
+        // Training treats the AuxK target (the residual x − x̂) as a constant, as sparsify does.
+        let target = base.residual
+        func loss() throws -> Double { Double(try trainer.lossAndGradients(batch, dead: dead, auxTarget: target).0.total) }
         let eps: Float = 1e-3
         var checked = 0
         func check(_ kp: WritableKeyPath<SAEWeights, [Float]>, _ grad: [Float]) throws {
@@ -93,8 +95,9 @@ import Testing
                                            deadTokenThreshold: 256, seed: 9)
             config.auxKCoefficient = aux
             let t = try TopKTrainer(config: config)
-            // Half the latents start hopeless: encoder pointing away from every direction the data uses.
-            var source = SyntheticSource(width: 16, features: 32, active: 2, total: 30_000)
+            // As many true features as latents, and half the latents start hopeless (a negative encoder
+            // bias keeps them out of the top k), so only reviving them can explain the rest of the data.
+            var source = SyntheticSource(width: 16, features: 64, active: 2, total: 30_000)
             for l in 32..<64 { t.weights.bEnc[l] = -0.3 }
             _ = try t.train(source: &source, tokens: 30_000)
             return t.deadFraction
