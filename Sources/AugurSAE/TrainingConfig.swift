@@ -82,8 +82,8 @@ public struct SAETrainingSummary: Sendable {
     public var sourceExhausted: Bool
 }
 
-/// Deterministic SplitMix64 generator (weights initialisation, synthetic data in tests).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+/// Deterministic SeededRandom generator (weights initialisation, synthetic data in tests).
+struct SeededRandom: RandomNumberGenerator, Sendable {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
