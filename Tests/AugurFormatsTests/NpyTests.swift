@@ -53,3 +53,20 @@ import Testing
         #expect(throws: NpyError.self) { try NpzFile(path: notZip) }
     }
 }
+
+/// A file written by `numpy.savez` (numpy 2.4, zip64 extra fields): a = arange(6).reshape(2, 3) * 0.5 (f4),
+/// b = [1.5, -2, 3] (f8), c = arange(6).reshape(2, 3) in Fortran order (f4).
+@Suite struct NumpyWrittenNpzTests {
+    static let base64 = "UEsDBC0AAAAAAAAAIQALwLB2//////////8FABQAYS5ucHkBABAAmAAAAAAAAACYAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxmNCcsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgyLCAzKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAAAAAAAAAD8AAIA/AADAPwAAAEAAACBAUEsDBC0AAAAAAAAAIQBpbxk1//////////8FABQAYi5ucHkBABAAmAAAAAAAAACYAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxmOCcsICdmb3J0cmFuX29yZGVyJzogRmFsc2UsICdzaGFwZSc6ICgzLCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAAAAAAAA+D8AAAAAAAAAwAAAAAAAAAhAUEsDBC0AAAAAAAAAIQDOLODT//////////8FABQAYy5ucHkBABAAmAAAAAAAAACYAAAAAAAAAJNOVU1QWQEAdgB7J2Rlc2NyJzogJzxmNCcsICdmb3J0cmFuX29yZGVyJzogVHJ1ZSwgJ3NoYXBlJzogKDIsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAKAAAAAAAAQEAAAIA/AACAQAAAAEAAAKBAUEsBAi0DLQAAAAAAAAAhAAvAsHaYAAAAmAAAAAUAAAAAAAAAAAAAAIABAAAAAGEubnB5UEsBAi0DLQAAAAAAAAAhAGlvGTWYAAAAmAAAAAUAAAAAAAAAAAAAAIABzwAAAGIubnB5UEsBAi0DLQAAAAAAAAAhAM4s4NOYAAAAmAAAAAUAAAAAAAAAAAAAAIABngEAAGMubnB5UEsFBgAAAAADAAMAmQAAAG0CAAAAAA=="
+
+    @Test func readsNumpySavezOutput() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("augur-npy-\(UUID().uuidString).npz").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try #require(Data(base64Encoded: Self.base64)).write(to: URL(fileURLWithPath: path))
+        let npz = try NpzFile(path: path)
+        #expect(npz.names == ["a", "b", "c"])
+        #expect(try npz.array("a") == NpyArray(shape: [2, 3], values: [0, 0.5, 1, 1.5, 2, 2.5]))
+        #expect(try npz.array("b") == NpyArray(shape: [3], values: [1.5, -2, 3]))
+        #expect(try npz.array("c") == NpyArray(shape: [2, 3], values: [0, 1, 2, 3, 4, 5]))
+    }
+}
