@@ -22,13 +22,24 @@ public struct SAEBatchLoss: Sendable {
     public var fired: [Bool]
     /// x − x̂ (the AuxK target), rows × dIn.
     var residual: [Float] = []
+    /// Smallest selected activation of the batch (BatchTopK's threshold estimate).
+    var minSelected: Float = 0
 }
 
-/// TopK forward and hand-written backward pass (sparse: only selected latents get gradient).
+/// How the active latents of a training batch are chosen.
+enum TrainingSelection {
+    case topK(Int)
+    /// The k · rows largest positive pre-activations of the batch.
+    case batchTopK(Int)
+    /// Every positive pre-activation, with an L1 penalty of this weight on mean Σ latents.
+    case relu(l1: Float)
+}
+
+/// SAE forward and hand-written backward pass (sparse: only selected latents get gradient).
 enum TopKBackward {
     /// Loss and gradients of a TopK SAE on `rows` rows of `x`, with AuxK over `dead` latents.
     /// `auxTarget` replaces the AuxK target x − x̂ (which training treats as a constant) for gradient checks.
-    static func run(_ w: SAEWeights, k: Int, x: UnsafePointer<Float>, rows: Int, dead: [Bool]?,
+    static func run(_ w: SAEWeights, selection: TrainingSelection, x: UnsafePointer<Float>, rows: Int, dead: [Bool]?,
                     auxCoefficient: Float, auxTarget: [Float]? = nil) -> (SAEBatchLoss, SAEGradients) {
         let d = w.dIn, n = w.numLatents, B = rows
         // Centred input and pre-activations.
@@ -43,6 +54,9 @@ enum TopKBackward {
                 }
             }
         }
+        var batchCut: Float = 0
+        if case .batchTopK(let k) = selection { batchCut = batchThreshold(pre, budget: k * B) }
+        let l1Grad: Float = if case .relu(let c) = selection { c / Float(B) } else { 0 }
         let deadList = dead.map { m in (0..<n).filter { m[$0] } } ?? []
         let kAuxFull = max(d / 2, 1)
         let kAux = min(kAuxFull, deadList.count)
@@ -62,7 +76,13 @@ enum TopKBackward {
                                 parallelChunks(B, minChunk: 8) { s0, s1 in
                                     var deadPre = [Float](repeating: 0, count: deadList.count)
                                     for r in s0..<s1 {
-                                        topK(pB + r * n, count: n, k: k, above: 0, into: &sB[r])
+                                        switch selection {
+                                        case .topK(let k): topK(pB + r * n, count: n, k: k, above: 0, into: &sB[r])
+                                        case .batchTopK:
+                                            let cut = batchCut
+                                            aboveThreshold(pB + r * n, count: n, threshold: { _ in cut }, into: &sB[r])
+                                        case .relu: aboveThreshold(pB + r * n, count: n, threshold: { _ in 0 }, into: &sB[r])
+                                        }
                                         let out = rB + r * d
                                         for j in 0..<d { out[j] = w.bDec[j] }
                                         for e in sB[r] { axpy(e.value, wD + Int(e.latent) * d, out, d) }
@@ -148,7 +168,7 @@ enum TopKBackward {
                     for p in counts[l]..<counts[l + 1] {
                         let r = Int(entRow[p])
                         let gr = (entAux[p] ? gaB : gB) + r * d
-                        let dv = dot(gr, wRow, d)          // ∂L/∂value; the ReLU passes it (value > 0)
+                        let dv = dot(gr, wRow, d) + (entAux[p] ? 0 : l1Grad)   // ∂L/∂value; the ReLU passes it (value > 0)
                         dpB[p] = dv
                         db += dv
                         axpy(entVal[p], gr, gwdRow, d)
@@ -172,11 +192,44 @@ enum TopKBackward {
         var fired = [Bool](repeating: false, count: n)
         var active = 0
         for r in 0..<B { active += sel[r].count; for e in sel[r] { fired[Int(e.latent)] = true } }
-        var loss = SAEBatchLoss(fvu: fvu, auxK: auxLoss, total: fvu + auxCoefficient * auxLoss,
+        var l1Term: Float = 0
+        if l1Grad > 0 { for r in 0..<B { for e in sel[r] { l1Term += l1Grad * e.value } } }
+        var loss = SAEBatchLoss(fvu: fvu, auxK: auxLoss, total: fvu + auxCoefficient * auxLoss + l1Term,
                                 l0: Float(active) / Float(max(B, 1)), fired: fired)
+        loss.minSelected = sel.lazy.compactMap { $0.last?.value }.min() ?? 0
         loss.residual = (0..<(B * d)).map { x[$0] - recon[$0] }
         return (loss, grads)
     }
+}
+
+/// The value v such that the `budget` largest positive entries of `pre` are those ≥ v (0 when fewer
+/// are positive): a bisection over the bit patterns of positive floats, which sort like integers.
+func batchThreshold(_ pre: [Float], budget: Int) -> Float {
+    func count(atLeast t: Float) -> Int {
+        pre.withUnsafeBufferPointer { p in
+            let chunks = max(1, min(augurThreadCount, p.count / 65_536))
+            var counts = [Int](repeating: 0, count: chunks)
+            counts.withUnsafeMutableBufferPointer { c in
+                let cB = c.baseAddress!
+                parallelChunks(chunks) { s, e in
+                    for ch in s..<e {
+                        var n = 0
+                        for i in (p.count * ch / chunks)..<(p.count * (ch + 1) / chunks) where p[i] >= t && p[i] > 0 { n += 1 }
+                        cB[ch] = n
+                    }
+                }
+            }
+            return counts.reduce(0, +)
+        }
+    }
+    guard budget > 0, count(atLeast: .leastNonzeroMagnitude) > budget else { return 0 }
+    var lo: UInt32 = Float.leastNonzeroMagnitude.bitPattern, hi: UInt32 = Float.infinity.bitPattern
+    // Invariant: count(≥ lo) > budget ≥ count(≥ hi).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2
+        if count(atLeast: Float(bitPattern: mid)) > budget { lo = mid } else { hi = mid }
+    }
+    return Float(bitPattern: hi)
 }
 
 @inline(__always)

@@ -1,7 +1,7 @@
 import AugurTensor
 import Foundation
 
-/// Trains a TopK SAE the way EleutherAI sparsify does: Adam with the learning rate scaled by the
+/// Trains an SAE (TopK by default; BatchTopK and ReLU + L1 by `config.architecture`) the way EleutherAI sparsify does: Adam with the learning rate scaled by the
 /// number of latents, b_dec initialised from the first batch's mean, unit-norm decoder rows (the
 /// gradient's component along each row removed before every step), dead latents tracked in tokens
 /// since they last fired and revived by the AuxK loss.
@@ -40,6 +40,26 @@ public final class TopKTrainer {
     /// The SAE as trained so far.
     public func sae() throws -> TopKSAE { try TopKSAE(weights: weights, k: config.k) }
 
+    /// The SAE as trained so far, of the configured architecture.
+    public func coder() throws -> any AffineSparseCoder {
+        switch config.architecture {
+        case .topk: try TopKSAE(weights: weights, k: config.k)
+        case .batchtopk: try BatchTopKSAE(weights: weights, k: config.k, threshold: batchThreshold)
+        case .relu: ReLUSAE(weights: weights)
+        }
+    }
+
+    /// BatchTopK inference threshold: running average of each batch's smallest selected activation.
+    public internal(set) var batchThreshold: Float = 0
+
+    var selection: TrainingSelection {
+        switch config.architecture {
+        case .topk: .topK(config.k)
+        case .batchtopk: .batchTopK(config.k)
+        case .relu: .relu(l1: config.l1Coefficient)
+        }
+    }
+
     /// Latents that have not fired for more than `deadTokenThreshold` tokens.
     public var deadMask: [Bool] { tokensSinceFired.map { $0 > config.deadTokenThreshold } }
 
@@ -56,7 +76,7 @@ public final class TopKTrainer {
     func lossAndGradients(_ batch: [Float], dead: [Bool]?, auxTarget: [Float]?) throws -> (SAEBatchLoss, SAEGradients) {
         let rows = try rowCount(batch)
         return batch.withUnsafeBufferPointer {
-            TopKBackward.run(weights, k: config.k, x: $0.baseAddress!, rows: rows, dead: dead,
+            TopKBackward.run(weights, selection: selection, x: $0.baseAddress!, rows: rows, dead: dead,
                              auxCoefficient: config.auxKCoefficient, auxTarget: auxTarget)
         }
     }
@@ -74,7 +94,7 @@ public final class TopKTrainer {
         let dead = deadMask
         let anyDead = dead.contains(true)
         var (loss, g) = batch.withUnsafeBufferPointer {
-            TopKBackward.run(weights, k: config.k, x: $0.baseAddress!, rows: rows, dead: anyDead ? dead : nil,
+            TopKBackward.run(weights, selection: selection, x: $0.baseAddress!, rows: rows, dead: anyDead ? dead : nil,
                              auxCoefficient: config.auxKCoefficient)
         }
         removeParallelComponent(&g.wDec, of: weights.wDec, rows: n, width: d)
@@ -87,6 +107,9 @@ public final class TopKTrainer {
         normalizeRows(&weights.wDec, rows: n, width: d)
         for i in 0..<n { tokensSinceFired[i] = loss.fired[i] ? 0 : tokensSinceFired[i] + rows }
         tokensDone += rows
+        if config.architecture == .batchtopk {
+            batchThreshold = steps == 1 ? loss.minSelected : 0.99 * batchThreshold + 0.01 * loss.minSelected
+        }
         loss.fired = []
         return loss
     }

@@ -9,6 +9,7 @@ extension TopKTrainer {
         var config: SAETrainingConfig
         var tokensDone: Int
         var steps: Int
+        var batchThreshold: Float?
         var augurVersion: String
     }
 
@@ -17,7 +18,7 @@ extension TopKTrainer {
         let fm = FileManager.default
         let tmp = dir + ".partial"
         try? fm.removeItem(atPath: tmp)
-        try SparsifyFormat.write(try sae(), to: tmp, hook: config.hook, model: config.model)
+        try SparsifyFormat.write(try coder(), to: tmp, hook: config.hook, model: config.model)
         var st = SafetensorsWriter()
         for (i, name) in ["encoder.weight", "encoder.bias", "W_dec", "b_dec"].enumerated() {
             try st.add("m." + name, floats: adam[i].m, shape: [adam[i].m.count])
@@ -25,7 +26,7 @@ extension TopKTrainer {
         }
         try st.add("tokens_since_fired", int64s: tokensSinceFired.map { Int64($0) }, shape: [tokensSinceFired.count])
         try st.write(to: tmp + "/optimizer.safetensors")
-        let state = TrainerState(config: config, tokensDone: tokensDone, steps: steps, augurVersion: augurSAEVersion)
+        let state = TrainerState(config: config, tokensDone: tokensDone, steps: steps, batchThreshold: batchThreshold, augurVersion: augurSAEVersion)
         do {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -48,7 +49,7 @@ extension TopKTrainer {
             throw SAEError.badConfig(file: statePath, reason: "\(error)")
         }
         let (coder, _) = try SparsifyFormat.read(dir)
-        guard let sae = coder as? TopKSAE, sae.dIn == state.config.dIn, sae.numLatents == state.config.numLatents else {
+        guard let sae = coder as? any AffineSparseCoder, sae.dIn == state.config.dIn, sae.numLatents == state.config.numLatents else {
             throw SAEError.training("\(dir): the saved SAE does not match trainer.json")
         }
         let optPath = dir + "/optimizer.safetensors"
@@ -65,7 +66,9 @@ extension TopKTrainer {
         }
         let raw = opt.data(for: info)
         let counters = (0..<sae.numLatents).map { Int(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))) }
-        return TopKTrainer(config: state.config, weights: sae.weights, tokensDone: state.tokensDone, steps: state.steps,
-                           tokensSinceFired: counters, adam: adam)
+        let trainer = TopKTrainer(config: state.config, weights: sae.weights, tokensDone: state.tokensDone, steps: state.steps,
+                                  tokensSinceFired: counters, adam: adam)
+        trainer.batchThreshold = state.batchThreshold ?? 0
+        return trainer
     }
 }

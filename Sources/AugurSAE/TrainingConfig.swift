@@ -1,13 +1,28 @@
 import Foundation
 
-/// Hyperparameters of TopK SAE training (EleutherAI sparsify defaults where they apply).
+/// Which sparsity mechanism an SAE is trained with.
+public enum SAEArchitecture: String, Sendable, Codable, CaseIterable {
+    /// The k largest (ReLU) pre-activations of each row (sparsify).
+    case topk
+    /// The k · rows largest pre-activations over the whole batch; inference uses a threshold
+    /// learned as a running average of the smallest selected activation.
+    case batchtopk
+    /// Every positive pre-activation, with an L1 penalty `l1Coefficient` · mean Σ latents.
+    case relu
+}
+
+/// Hyperparameters of SAE training (EleutherAI sparsify defaults where they apply).
 public struct SAETrainingConfig: Sendable, Codable, Equatable {
     /// Width of the activations.
     public var dIn: Int
     /// Number of latents (dIn × expansion factor).
     public var numLatents: Int
-    /// Active latents per row.
+    /// Active latents per row (TopK; the per-row average for BatchTopK; unused by ReLU).
     public var k: Int
+    /// Sparsity mechanism (default TopK).
+    public var architecture: SAEArchitecture
+    /// L1 penalty weight of a ReLU SAE (on the mean over rows of the sum of latents; decoder rows are unit norm).
+    public var l1Coefficient: Float
     /// Activation rows per optimisation step.
     public var batchRows: Int
     /// Adam learning rate; nil: sparsify's 2e-4 / sqrt(numLatents / 2^14).
@@ -25,7 +40,9 @@ public struct SAETrainingConfig: Sendable, Codable, Equatable {
 
     public init(dIn: Int, numLatents: Int, k: Int, batchRows: Int = 4096, learningRate: Float? = nil,
                 auxKCoefficient: Float = 1.0 / 32, deadTokenThreshold: Int = 10_000_000, seed: UInt64 = 0,
-                hook: String? = nil, model: String? = nil) {
+                hook: String? = nil, model: String? = nil, architecture: SAEArchitecture = .topk, l1Coefficient: Float = 1e-3) {
+        self.architecture = architecture
+        self.l1Coefficient = l1Coefficient
         self.dIn = dIn
         self.numLatents = numLatents
         self.k = k

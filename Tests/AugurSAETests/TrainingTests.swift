@@ -27,8 +27,9 @@ import Testing
         }
     }
 
-    @Test func gradientsMatchFiniteDifferences() throws {
-        var config = SAETrainingConfig(dIn: 6, numLatents: 10, k: 2, seed: 3)
+    @Test(arguments: SAEArchitecture.allCases)
+    func gradientsMatchFiniteDifferences(architecture: SAEArchitecture) throws {
+        var config = SAETrainingConfig(dIn: 6, numLatents: 10, k: 2, seed: 3, architecture: architecture, l1Coefficient: 0.05)
         config.auxKCoefficient = 0.5
         let trainer = try TopKTrainer(config: config)
         var rng = SeededRandom(seed: 11)
@@ -62,6 +63,30 @@ import Testing
         #expect(checked == 10 * 6 * 2 + 10 + 6)
         // The AuxK term is non-trivial here.
         #expect(try trainer.lossAndGradients(batch, dead: dead).0.auxK > 0)
+    }
+
+    @Test(arguments: [SAEArchitecture.batchtopk, .relu])
+    func otherArchitecturesTrain(architecture: SAEArchitecture) throws {
+        var source = SyntheticSource(width: 16, features: 24, active: 2, total: 12_000)
+        let config = SAETrainingConfig(dIn: 16, numLatents: 64, k: 2, batchRows: 128, learningRate: 5e-3, seed: 2,
+                                       architecture: architecture, l1Coefficient: 1e-3)
+        let trainer = try TopKTrainer(config: config)
+        let first = try trainer.step(try #require(try source.nextBatch(rows: 128)))
+        let summary = try trainer.train(source: &source, tokens: 12_000)
+        #expect(summary.fvu < first.fvu / 2, "\(architecture): FVU \(first.fvu) → \(summary.fvu)")
+        let coder = try trainer.coder()
+        let rows = (0..<500).flatMap { source.row(50_000 + $0) }
+        let m = try SAEMetrics.evaluate(coder, rows: rows)
+        #expect(m.fvu < 0.3, "\(architecture): held-out FVU \(m.fvu), L0 \(m.l0)")
+        if architecture == .batchtopk {
+            #expect(trainer.batchThreshold > 0)
+            #expect(m.l0 < 6, "BatchTopK inference L0 \(m.l0)")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-sae-arch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try trainer.saveCheckpoint(to: dir)
+        #expect(try SAELoader.open(dir).info.kind == architecture.rawValue)
+        #expect(try TopKTrainer.resume(from: dir).batchThreshold == trainer.batchThreshold)
     }
 
     @Test func resumeMatchesUninterruptedRun() throws {
