@@ -77,6 +77,26 @@ public enum SAEMetrics {
                                      deadFraction: Double(fired.filter { !$0 }.count) / Double(n), rows: count)
     }
 
+    /// FVU, L0 and dead fraction on the next `rows` rows of `source` (held-out activations).
+    public static func evaluate(_ coder: any SparseCoder, source: inout some ActivationSource, rows: Int) throws -> ReconstructionMetrics {
+        guard source.width == coder.dIn else {
+            throw SAEError.invalidShape("activation width \(source.width) differs from the coder's d_in \(coder.dIn)")
+        }
+        var data: [Float] = []
+        while data.count < rows * coder.dIn, let batch = try source.nextBatch(rows: rows - data.count / coder.dIn), !batch.isEmpty {
+            data += batch
+        }
+        return try evaluate(coder, rows: data)
+    }
+
+    /// Throws unless `coder` reads activations as wide as `hook` of `model` (d_mlp for `mlp.hook_post`, else d_model).
+    public static func checkWidth(_ coder: any SparseCoder, model: any LanguageModel, hook: HookPoint) throws {
+        let width = hook.site == .mlpPost ? model.config.dMLP : model.config.dModel
+        guard coder.dIn == width else {
+            throw SAEError.invalidShape("the coder's d_in \(coder.dIn) does not match \(hook) of \(model.info.name), which is \(width) wide")
+        }
+    }
+
     /// Cross-entropy of `model` over next-token predictions of `contexts`: clean, with each row at
     /// `hook` replaced by decode(encode(row)), and with the activation at `hook` set to zero.
     public static func crossEntropy(model: any LanguageModel, hook: HookPoint, coder: any SparseCoder,
@@ -84,6 +104,7 @@ public enum SAEMetrics {
         guard contexts.contains(where: { $0.count >= 2 }) else {
             throw SAEError.invalidShape("cross-entropy needs a context of at least 2 tokens")
         }
+        try checkWidth(coder, model: model, hook: hook)
         let n = coder.numLatents, d = coder.dIn
         let splice = Intervention(.custom { row, _ in
             guard row.count == d, let base = row.baseAddress else { return }

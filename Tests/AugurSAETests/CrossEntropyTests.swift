@@ -29,6 +29,11 @@ import Testing
         let random = try SAEMetrics.crossEntropy(model: model, hook: hook, coder: try TopKSAE(weights: weights, k: 4), contexts: contexts)
         #expect(random.clean == exact.clean && random.zeroAblated == exact.zeroAblated)
         #expect(random.sae > random.clean && random.lossRecovered < 0.9, "random SAE: \(random)")
+        // A coder of the wrong width is refused with a message naming both widths.
+        let wrong = #expect(throws: SAEError.self) {
+            try SAEMetrics.crossEntropy(model: model, hook: hook, coder: try NeuronBasis(width: d + 1), contexts: contexts)
+        }
+        #expect(wrong?.description.contains("\(d + 1)") == true)
     }
 
     @Test func neuronBasisUsesModelDirections() throws {
