@@ -42,8 +42,15 @@ extension SAE {
             let summary = try trainer.train(source: &source, tokens: tokens) { p in
                 printError(String(format: "tokens %d  fvu %.4f  l0 %.1f  dead %.3f  %.0f tok/s", p.tokens, p.fvu, p.l0, p.deadFraction, p.tokensPerSecond))
             }
-            print(String(format: "{\"tokens\": %d, \"seconds\": %.3f, \"tokens_per_second\": %.1f, \"fvu\": %.4f, \"dead_fraction\": %.4f}",
-                         summary.tokens, summary.seconds, summary.tokensPerSecond, summary.fvu, summary.deadFraction))
+            // Encoding throughput of the trained SAE (what the latent cache does).
+            let sae = try trainer.sae()
+            var probe = SyntheticActivations(width: dIn, features: latents * 2, active: 16, total: 16384)
+            let rows = try probe.nextBatch(rows: 16384) ?? []
+            let start = Date()
+            let sparse = rows.withUnsafeBufferPointer { sae.encodeSparse($0.baseAddress!, rows: rows.count / dIn) }
+            let encodeRate = Double(sparse.count) / Date().timeIntervalSince(start)
+            print(String(format: "{\"tokens\": %d, \"seconds\": %.3f, \"tokens_per_second\": %.1f, \"fvu\": %.4f, \"dead_fraction\": %.4f, \"encode_sparse_rows_per_second\": %.1f}",
+                         summary.tokens, summary.seconds, summary.tokensPerSecond, summary.fvu, summary.deadFraction, encodeRate))
         }
     }
 }
