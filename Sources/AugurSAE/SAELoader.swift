@@ -46,7 +46,7 @@ public struct SAEInfo: Sendable, Codable, Equatable {
 }
 
 /// A coder read from disk with what the files said about it.
-public struct LoadedSAE: @unchecked Sendable {
+public struct LoadedSAE: Sendable {
     public var coder: any SparseCoder
     public var info: SAEInfo
     /// The folder or file it was read from.
