@@ -112,7 +112,9 @@ enum CacheFiles {
         let tmp = url.appendingPathExtension("tmp")
         try enc.encode(value).write(to: tmp)
         if let h = FileHandle(forUpdatingAtPath: tmp.path) { try? h.synchronize(); try? h.close() }
-        _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
+        guard rename(tmp.path, url.path) == 0 else {
+            throw ActivationsError.unreadable(file: url.path, detail: "cannot replace (errno \(errno))")
+        }
     }
 
     static func readJSON<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
