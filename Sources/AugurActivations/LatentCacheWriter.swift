@@ -108,9 +108,10 @@ public struct LatentCacheWriter {
                 let pos = UInt16(r % spec.contextLength)
                 for e in entries {
                     let lat = UInt32(e.latent)
-                    shards[Int(lat) / spec.shardLatents] += [UInt16(truncatingIfNeeded: seq), UInt16(truncatingIfNeeded: seq >> 16), pos,
-                                                             Float16(e.value).bitPattern,
-                                                             UInt16(truncatingIfNeeded: lat), UInt16(truncatingIfNeeded: lat >> 16)]
+                    let s = Int(lat) / spec.shardLatents
+                    shards[s].append(UInt16(truncatingIfNeeded: seq)); shards[s].append(UInt16(truncatingIfNeeded: seq >> 16))
+                    shards[s].append(pos); shards[s].append(Float16(e.value).bitPattern)
+                    shards[s].append(UInt16(truncatingIfNeeded: lat)); shards[s].append(UInt16(truncatingIfNeeded: lat >> 16))
                 }
             }
             let flat = tokens.flatMap { $0 }

@@ -51,12 +51,16 @@ struct CacheCommand: ParsableCommand {
                                        contextLength: contextLength, tokenBudget: tokens, batchSequences: batch)
             let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
             let start = Date()
-            var first: Int?
+            var first: (tokens: Int, time: Date)?
             let state = try writer.build(model: m, coder: coder, hook: point, documents: c.shuffled(seed: seed),
                                          arguments: Array(CommandLine.arguments.dropFirst()), augurVersion: augurVersion,
                                          force: force) { p in
-                if first == nil { first = p.tokensDone }
-                let rate = Double(p.tokensDone - (first ?? 0)) / max(1e-9, Date().timeIntervalSince(start))
+                guard let f = first else {
+                    first = (p.tokensDone, Date())
+                    printError("\(p.tokensDone) tokens")
+                    return
+                }
+                let rate = Double(p.tokensDone - f.tokens) / max(1e-9, Date().timeIntervalSince(f.time))
                 printError("\(p.tokensDone) tokens (\(Int(rate)) tokens/s)")
             }
             printError("cache \(out): \(state.tokensDone) tokens in \(state.sequencesDone) contexts, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
