@@ -46,6 +46,23 @@ public struct LatentCache: Sendable {
         return out
     }
 
+    /// The entries of every latent in `latents`, each in (sequence, position) order, reading each
+    /// shard the range touches once — for consumers that walk many latents (memory grows with the
+    /// entries of the range, so pick ranges accordingly).
+    public func entries(latents: Range<Int>) throws -> [[LatentEntry]] {
+        guard latents.lowerBound >= 0, latents.upperBound <= spec.numLatents else {
+            throw ActivationsError.badArgument("latents \(latents) out of range 0..<\(spec.numLatents)")
+        }
+        var out = Array(repeating: [LatentEntry](), count: latents.count)
+        guard !latents.isEmpty else { return out }
+        for shard in latents.lowerBound / spec.shardLatents ... (latents.upperBound - 1) / spec.shardLatents {
+            try Self.scanShard(directory: directory, shard: shard, bytes: progress.shardBytes[shard]) { seq, pos, value, lat in
+                if latents.contains(lat) { out[lat - latents.lowerBound].append(LatentEntry(sequence: seq, position: pos, value: value)) }
+            }
+        }
+        return out
+    }
+
     /// The per-latent statistics (`stats.json`; computed from the shards if the cache is incomplete).
     public func statistics() throws -> LatentStatistics {
         let url = directory.appendingPathComponent(CacheFiles.stats)

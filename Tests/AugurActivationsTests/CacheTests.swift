@@ -146,6 +146,9 @@ let documents = (0 ..< 12).map { "Document number \($0) talks about topic \($0 *
             #expect(got.map { [$0.sequence, $0.position] } == expected[l].map { [$0.sequence, $0.position] }, "latent \(l)")
             for (g, e) in zip(got, expected[l]) { #expect(abs(g.value - e.value) <= abs(e.value) * 1e-3 + 1e-4) }
         }
+        let ranged = try cache.entries(latents: 30 ..< 90)
+        #expect(ranged.count == 60)
+        for l in 30 ..< 90 { #expect(ranged[l - 30] == (try cache.entries(latent: l))) }
         let stats = try cache.statistics()
         #expect(stats.tokens == 160)
         #expect(stats.counts == counts)
