@@ -14,6 +14,8 @@ public struct LatentCacheSpec: Codable, Equatable, Sendable {
     public var corpus: String
     /// Shuffle seed of the corpus.
     public var seed: UInt64
+    /// Fraction of the shuffled documents held out (not cached; see ``Corpus/split(seed:heldOutFraction:)``).
+    public var heldOutFraction: Double
     /// Tokens per context.
     public var contextLength: Int
     /// Token budget (nil: the whole corpus).
@@ -23,10 +25,10 @@ public struct LatentCacheSpec: Codable, Equatable, Sendable {
     /// Latents per shard file.
     public var shardLatents: Int
 
-    public init(model: String, hook: String, coder: String, numLatents: Int, corpus: String, seed: UInt64 = 0,
+    public init(model: String, hook: String, coder: String, numLatents: Int, corpus: String, seed: UInt64 = 0, heldOutFraction: Double = 0,
                 contextLength: Int = 256, tokenBudget: Int? = nil, batchSequences: Int = 8, shardLatents: Int = 1024) {
         self.model = model; self.hook = hook; self.coder = coder; self.numLatents = numLatents
-        self.corpus = corpus; self.seed = seed; self.contextLength = contextLength; self.tokenBudget = tokenBudget
+        self.corpus = corpus; self.seed = seed; self.heldOutFraction = heldOutFraction; self.contextLength = contextLength; self.tokenBudget = tokenBudget
         self.batchSequences = batchSequences; self.shardLatents = shardLatents
     }
 

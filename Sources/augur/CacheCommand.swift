@@ -22,12 +22,14 @@ struct CacheCommand: ParsableCommand {
         @Option(name: .customLong("context-length"), help: "Tokens per context.") var contextLength = 256
         @Option(help: "Contexts per forward pass (and per committed batch).") var batch = 8
         @Option(help: "Corpus shuffle seed.") var seed: UInt64 = 0
+        @Option(name: .customLong("held-out"), help: "Fraction of the shuffled documents to hold out (not cached).") var heldOut = 0.0
         @Option(help: "Cache folder.") var out: String
         @Flag(help: "Discard an existing cache made with different arguments.") var force = false
 
         func validate() throws {
             guard (sae != nil) != neurons else { throw ValidationError("give exactly one of --sae DIR or --neurons") }
             if topk != nil, !neurons { throw ValidationError("--topk applies to --neurons only") }
+            guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
         }
 
         func run() throws {
@@ -47,12 +49,12 @@ struct CacheCommand: ParsableCommand {
             }
             let c = try Corpus.load(corpus)
             let spec = LatentCacheSpec(model: m.info.name, hook: point.description, coder: coderName,
-                                       numLatents: coder.numLatents, corpus: c.source, seed: seed,
+                                       numLatents: coder.numLatents, corpus: c.source, seed: seed, heldOutFraction: heldOut,
                                        contextLength: contextLength, tokenBudget: tokens, batchSequences: batch)
             let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
             let start = Date()
             var first: (tokens: Int, time: Date)?
-            let state = try writer.build(model: m, coder: coder, hook: point, documents: c.shuffled(seed: seed),
+            let state = try writer.build(model: m, coder: coder, hook: point, documents: c.split(seed: seed, heldOutFraction: heldOut).train,
                                          arguments: Array(CommandLine.arguments.dropFirst()), augurVersion: augurVersion,
                                          force: force) { p in
                 guard let f = first else {
