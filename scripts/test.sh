@@ -7,4 +7,5 @@ swift build --product augur
 for m in smollm2-135m-instruct qwen2.5-coder-0.5b-instruct gemma-3-270m all-minilm-l6-v2; do
   .build/debug/augur models pull "$m" >/dev/null
 done
+.build/debug/augur corpus pull wiki-vital >/dev/null
 swift test "$@"

@@ -9,7 +9,8 @@ struct Augur: ParsableCommand {
         commandName: "augur",
         abstract: "Explain the features inside language models, on the CPU.",
         version: augurVersion,
-        subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self, SAE.self])
+        subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
+                      CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self])
 
     static func main() {
         LoggingSystem.bootstrap { label in

@@ -1,1 +1,0 @@
-// Corpora, token contexts, activation streaming and the latent cache live in this module.

@@ -1,0 +1,88 @@
+import ArgumentParser
+import AugurActivations
+import AugurModels
+import AugurSAE
+import Foundation
+
+struct CacheCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cache", abstract: "Cache the feature activations of a coder over a corpus.",
+        subcommands: [Build.self, Info.self], defaultSubcommand: Build.self)
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a corpus through a model and store the sparse feature activations (resumable).")
+        @Option(help: "Catalog name or path to a GGUF file.") var model = ModelCatalog.defaultModel
+        @Option(help: "SAE folder or file.") var sae: String?
+        @Flag(help: "Use the MLP neurons of the hook's block as features (hook must be blocks.L.mlp.hook_post).") var neurons = false
+        @Option(help: "With --neurons: keep only the K largest neurons per token.") var topk: Int?
+        @Option(help: "Hook point, e.g. blocks.15.hook_resid_post.") var hook: String
+        @Option(help: "Built-in corpus name, or a .txt/.jsonl file or folder.") var corpus = CorpusCatalog.defaultCorpus
+        @Option(help: "Token budget (default: the whole corpus).") var tokens: Int?
+        @Option(name: .customLong("context-length"), help: "Tokens per context.") var contextLength = 256
+        @Option(help: "Contexts per forward pass (and per committed batch).") var batch = 8
+        @Option(help: "Corpus shuffle seed.") var seed: UInt64 = 0
+        @Option(name: .customLong("held-out"), help: "Fraction of the shuffled documents to hold out (not cached).") var heldOut = 0.0
+        @Option(help: "Cache folder.") var out: String
+        @Flag(help: "Discard an existing cache made with different arguments.") var force = false
+
+        func validate() throws {
+            guard (sae != nil) != neurons else { throw ValidationError("give exactly one of --sae DIR or --neurons") }
+            if topk != nil, !neurons { throw ValidationError("--topk applies to --neurons only") }
+            guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
+        }
+
+        func run() throws {
+            let m = try loadModel(model)
+            let point = try HookPoint.parse(hook, layers: m.config.layers)
+            let coder: any SparseCoder
+            let coderName: String
+            if let sae {
+                coder = try loadSparseCoder(sae)
+                coderName = "sae:" + URL(fileURLWithPath: sae).standardizedFileURL.path
+            } else {
+                guard point.site == .mlpPost else {
+                    throw ValidationError("--neurons reads blocks.L.mlp.hook_post, not \(hook)")
+                }
+                coder = try NeuronBasis(model: m, layer: point.layer, k: topk)
+                coderName = topk.map { "neurons(topk=\($0))" } ?? "neurons"
+            }
+            let c = try Corpus.load(corpus)
+            let spec = LatentCacheSpec(model: m.info.name, hook: point.description, coder: coderName,
+                                       numLatents: coder.numLatents, corpus: c.source, seed: seed, heldOutFraction: heldOut,
+                                       contextLength: contextLength, tokenBudget: tokens, batchSequences: batch)
+            let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
+            let start = Date()
+            var first: (tokens: Int, time: Date)?
+            let state = try writer.build(model: m, coder: coder, hook: point, documents: c.split(seed: seed, heldOutFraction: heldOut).train,
+                                         arguments: Array(CommandLine.arguments.dropFirst()), augurVersion: augurVersion,
+                                         force: force) { p in
+                guard let f = first else {
+                    first = (p.tokensDone, Date())
+                    printError("\(p.tokensDone) tokens")
+                    return
+                }
+                let rate = Double(p.tokensDone - f.tokens) / max(1e-9, Date().timeIntervalSince(f.time))
+                printError("\(p.tokensDone) tokens (\(Int(rate)) tokens/s)")
+            }
+            printError("cache \(out): \(state.tokensDone) tokens in \(state.sequencesDone) contexts, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a JSON summary of a latent cache.")
+        @Argument(help: "Cache folder.") var cache: String
+
+        func run() throws {
+            let summary = try LatentCache(directory: URL(fileURLWithPath: cache)).summary()
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+/// Loads an SAE as a sparse coder. The SAE loader (`SAELoader.load`) lives on the `sae` branch;
+/// until it is merged this reports that SAE files cannot be read by this build.
+func loadSparseCoder(_ path: String) throws -> any SparseCoder {
+    try SAELoader.load(path)
+}
