@@ -38,7 +38,7 @@ struct CacheCommand: ParsableCommand {
             let coder: any SparseCoder
             let coderName: String
             if let sae {
-                coder = try loadSparseCoder(sae)
+                coder = try SAELoader.load(sae)
                 coderName = "sae:" + URL(fileURLWithPath: sae).standardizedFileURL.path
             } else {
                 guard point.site == .mlpPost else {
@@ -53,18 +53,11 @@ struct CacheCommand: ParsableCommand {
                                        contextLength: contextLength, tokenBudget: tokens, batchSequences: batch)
             let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
             let start = Date()
-            var first: (tokens: Int, time: Date)?
+            let progress = ProgressLine("cache", total: tokens ?? 0, unit: "tokens")
             let state = try writer.build(model: m, coder: coder, hook: point, documents: c.split(seed: seed, heldOutFraction: heldOut).train,
                                          arguments: Array(CommandLine.arguments.dropFirst()), augurVersion: augurVersion,
-                                         force: force) { p in
-                guard let f = first else {
-                    first = (p.tokensDone, Date())
-                    printError("\(p.tokensDone) tokens")
-                    return
-                }
-                let rate = Double(p.tokensDone - f.tokens) / max(1e-9, Date().timeIntervalSince(f.time))
-                printError("\(p.tokensDone) tokens (\(Int(rate)) tokens/s)")
-            }
+                                         force: force) { p in progress.update(p.tokensDone) }
+            progress.finish(state.tokensDone)
             printError("cache \(out): \(state.tokensDone) tokens in \(state.sequencesDone) contexts, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         }
     }
@@ -81,8 +74,3 @@ struct CacheCommand: ParsableCommand {
     }
 }
 
-/// Loads an SAE as a sparse coder. The SAE loader (`SAELoader.load`) lives on the `sae` branch;
-/// until it is merged this reports that SAE files cannot be read by this build.
-func loadSparseCoder(_ path: String) throws -> any SparseCoder {
-    try SAELoader.load(path)
-}

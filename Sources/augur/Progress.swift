@@ -6,12 +6,15 @@ final class ProgressLine {
     let label: String
     let total: Int
     let unit: String
-    private let start = Date()
+    private var start = Date()
     private var lastDraw = Date.distantPast
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let plainInterval: TimeInterval
+    private var initial: Int?
 
-    /// A display for `total` units of work (`unit` names them, e.g. "tokens").
+    /// A display for `total` units of work (`unit` names them, e.g. "tokens"; 0 when unknown: no
+    /// percentage or ETA). The rate counts
+    /// from the first update, so work resumed from an earlier run does not inflate it.
     init(_ label: String, total: Int, unit: String, plainInterval: TimeInterval = 15) {
         self.label = label
         self.total = total
@@ -21,15 +24,21 @@ final class ProgressLine {
 
     /// Shows `done` of `total`, with rate and ETA, and any `extra` text (e.g. "FVU 0.21").
     func update(_ done: Int, extra: String = "", force: Bool = false) {
+        if initial == nil {
+            initial = done
+            start = Date()
+        }
         let now = Date()
         guard force || now.timeIntervalSince(lastDraw) >= (isTerminal ? 0.1 : plainInterval) else { return }
         lastDraw = now
         let elapsed = max(1e-9, now.timeIntervalSince(start))
-        let rate = Double(done) / elapsed
+        let rate = Double(done - (initial ?? 0)) / elapsed
         let eta = rate > 0 && total > done ? Double(total - done) / rate : 0
         let pct = total > 0 ? 100 * Double(done) / Double(total) : 0
-        let line = String(format: "%@ %5.1f%% %d/%d %@ · %.0f %@/s · ETA %@%@", label, pct, done, total, unit, rate, unit,
-                          Self.format(eta), extra.isEmpty ? "" : " · " + extra)
+        let tail = extra.isEmpty ? "" : " · " + extra
+        let line = total > 0
+            ? String(format: "%@ %5.1f%% %d/%d %@ · %.0f %@/s · ETA %@%@", label, pct, done, total, unit, rate, unit, Self.format(eta), tail)
+            : String(format: "%@ %d %@ · %.0f %@/s%@", label, done, unit, rate, unit, tail)
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
     }
 
