@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// corpus → train-sae → sae info → cache → cache info through the command line, on a tiny corpus.
+@Suite(.serialized) struct PipelineCLITests {
+    @Test func trainSAEThenCacheItsLatents() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-pipeline-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus.txt")
+        let paragraphs = (0..<60).map { i in
+            "Paragraph \(i): the river flows past the old mill, and the miller counts \(i * 7) sacks of grain before the winter market opens."
+        }
+        try paragraphs.joined(separator: "\n\n").write(to: corpus, atomically: true, encoding: .utf8)
+        let sae = dir.appendingPathComponent("sae").path
+        let hook = "blocks.2.hook_resid_post"
+
+        let stats = try augur(["corpus", "stats", "--corpus", corpus.path])
+        #expect(stats.code == 0, "\(stats.err)")
+        #expect(stats.out.contains("60"))
+
+        let train = try augur(["train-sae", "--hook", hook, "--corpus", corpus.path, "--tokens", "512", "--context-length", "32",
+                               "--batch-rows", "128", "--expansion", "2", "--k", "8", "--held-out", "0.2", "--eval-tokens", "64",
+                               "--out", sae])
+        #expect(train.code == 0, "\(train.err)")
+        let folder = (sae as NSString).appendingPathComponent(hook)
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/metrics.json"))) as? [String: Any]
+        for key in ["fvu", "l0", "dead_fraction", "ce_clean", "ce_sae", "ce_zero_ablated", "loss_recovered"] {
+            #expect(metrics?[key] is Double, "metrics.json lacks \(key)")
+        }
+        #expect((metrics?["l0"] as? Double) == 8)
+        // A second run into the same folder refuses without --resume.
+        let again = try augur(["train-sae", "--hook", hook, "--corpus", corpus.path, "--tokens", "512", "--out", sae])
+        #expect(again.code != 0 && again.err.contains("--resume"))
+
+        let info = try augur(["sae", "info", folder])
+        #expect(info.code == 0 && info.out.contains("\"num_latents\" : 1152") && info.out.contains("topk"), "\(info.out)\(info.err)")
+
+        let cache = dir.appendingPathComponent("cache").path
+        let build = try augur(["cache", "--sae", folder, "--hook", hook, "--corpus", corpus.path, "--tokens", "256",
+                               "--context-length", "32", "--out", cache])
+        #expect(build.code == 0, "\(build.err)")
+        let summary = try augur(["cache", "info", cache])
+        #expect(summary.code == 0 && summary.out.contains("\"tokens\" : 256"), "\(summary.out)\(summary.err)")
+    }
+}
