@@ -9,6 +9,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Prompt tokens for the prefill measurement (llama.cpp's pp512).") var prefill = 512
     @Option(help: "Tokens to generate for the decode measurement (llama.cpp's tg128).") var decode = 128
     @Option(help: "Repetitions; the best is reported.") var repeats = 3
+    @Option(name: .customLong("stop-after-layer"), help: "Prefill only up to this block, no logits (the activation-collection forward).")
+    var stopAfterLayer: Int?
+    @Option(help: "Sequences per prefill batch.") var batch = 1
+
+    func validate() throws {
+        guard prefill > 0, decode > 1, repeats > 0, batch > 0 else {
+            throw ValidationError("--prefill, --repeats and --batch must be positive and --decode at least 2")
+        }
+    }
 
     func run() throws {
         let clock = ContinuousClock()
@@ -19,10 +28,12 @@ struct Bench: ParsableCommand {
         // A deterministic pseudo-random prompt of ordinary token ids.
         var rng = SplitMix64(seed: 42)
         let prompt = (0..<prefill).map { _ in Int32(Int.random(in: 1000..<min(vocab, 20000), using: &rng)) }
+        let sequences = (0..<batch).map { b in prompt.map { Int32((Int($0) + 17 * b) % min(vocab, 20000)) } }
+        let prefillOptions = stopAfterLayer.map { ForwardOptions(logits: .none, stopAfterLayer: $0) } ?? ForwardOptions(logits: .last)
         var bestPrefill = Double.infinity
         for _ in 0..<repeats {
             let t = clock.now
-            _ = try m.forward([prompt], caches: nil, hooks: nil, options: ForwardOptions(logits: .last))
+            _ = try m.forward(sequences, caches: nil, hooks: nil, options: prefillOptions)
             bestPrefill = min(bestPrefill, (clock.now - t).seconds)
         }
         var bestDecode = Double.infinity
@@ -36,7 +47,9 @@ struct Bench: ParsableCommand {
             "threads": ProcessInfo.processInfo.activeProcessorCount,
             "load_seconds": load,
             "prefill_tokens": prefill,
-            "prefill_tokens_per_s": Double(prefill) / bestPrefill,
+            "prefill_tokens_per_s": Double(prefill * batch) / bestPrefill,
+            "prefill_batch": batch,
+            "stop_after_layer": stopAfterLayer.map { $0 as Any } ?? NSNull(),
             "decode_tokens": decode,
             "decode_tokens_per_s": 1 / bestDecode,
             "peak_memory_mib": Double(peakResidentBytes()) / 1_048_576,
