@@ -40,6 +40,7 @@ struct HuggingFaceFolder: WeightSource {
         let index = (path as NSString).appendingPathComponent("model.safetensors.index.json")
         var names: [String]
         var location: [String: String] = [:]
+        let indexed = fm.fileExists(atPath: index)
         if let d = fm.contents(atPath: index) {
             guard let j = (try? JSONSerialization.jsonObject(with: d)) as? [String: Any],
                   let map = j["weight_map"] as? [String: String] else {
@@ -55,12 +56,13 @@ struct HuggingFaceFolder: WeightSource {
         for n in names {
             let p = (path as NSString).appendingPathComponent(n)
             guard fm.fileExists(atPath: p) else { throw .missingFile(folder: path, file: n) }
-            do { files[n] = try SafetensorsFile(path: p) } catch {
+            let file: SafetensorsFile
+            do { file = try SafetensorsFile(path: p) } catch {
                 throw .corruptModelFile(file: p, detail: "\(error)")
             }
-            if location.isEmpty || names.count == 1 {
-                for t in files[n]!.names { location[t] = n }
-            }
+            files[n] = file
+            // Without an index every tensor is found where it is.
+            if !indexed { for t in file.names { location[t] = n } }
         }
         self.files = files
         self.location = location
