@@ -1,3 +1,4 @@
+import AugurTensor
 import Foundation
 
 /// Chooses the next token from logits.
@@ -17,19 +18,6 @@ public func argmax(_ x: [Float]) -> Int {
     var best = 0
     for i in 1..<x.count where x[i] > x[best] { best = i }
     return best
-}
-
-/// SplitMix64: a small, fast, seedable generator so sampled generations are reproducible.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Temperature sampling with optional top-k and top-p (nucleus) truncation.

@@ -26,7 +26,7 @@ public final class TopKTrainer {
         try config.validate()
         self.config = config
         let d = config.dIn, n = config.numLatents
-        var rng = SeededRandom(seed: config.seed)
+        var rng = SplitMix64(seed: config.seed)
         let bound = 1 / Float(d).squareRoot()
         let wEnc = (0..<(n * d)).map { _ in rng.uniform(-bound, bound) }
         var wDec = wEnc

@@ -1,3 +1,4 @@
+import AugurTensor
 import ArgumentParser
 import AugurModels
 import Foundation

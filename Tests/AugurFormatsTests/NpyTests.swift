@@ -8,7 +8,7 @@ import Testing
     }
 
     @Test func parsesNpyOfEachFloatType() throws {
-        let bytes = NpzTestWriter.npy([1, -2.5, 3, 4, 5, 6], shape: [2, 3])
+        let bytes = NpzWriter.npy([1, -2.5, 3, 4, 5, 6], shape: [2, 3])
         let a = try bytes.withUnsafeBytes { try NpyArray.parse($0, file: "t.npy", member: "t.npy") }
         #expect(a.shape == [2, 3])
         #expect(a.values == [1, -2.5, 3, 4, 5, 6])
@@ -16,8 +16,8 @@ import Testing
         var header = "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }"
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
-        var f: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0] + NpzTestWriter.le(UInt16(header.utf8.count)) + Array(header.utf8)
-        for v in [1.0, 4, 2, 5, 3, 6] as [Double] { f += NpzTestWriter.le(v.bitPattern) }
+        var f: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0] + NpzWriter.le(UInt16(header.utf8.count)) + Array(header.utf8)
+        for v in [1.0, 4, 2, 5, 3, 6] as [Double] { f += NpzWriter.le(v.bitPattern) }
         let b = try f.withUnsafeBytes { try NpyArray.parse($0, file: "f.npy", member: "f.npy") }
         #expect(b.values == [1, 2, 3, 4, 5, 6])
     }
@@ -25,7 +25,7 @@ import Testing
     @Test func readsStoredNpzMembers() throws {
         let path = temp("a.npz")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let bytes = NpzTestWriter.npz([("W_enc", [1, 2, 3, 4], [2, 2]), ("b", [7, 8], [2])])
+        let bytes = NpzWriter.npz([("W_enc", [1, 2, 3, 4], [2, 2]), ("b", [7, 8], [2])])
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let npz = try NpzFile(path: path)
         #expect(npz.names == ["W_enc", "b"])
@@ -37,7 +37,7 @@ import Testing
     @Test func compressedMemberAndBadDataAreNamed() throws {
         let path = temp("c.npz")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var bytes = NpzTestWriter.npz([("W", [1, 2], [2])])
+        var bytes = NpzWriter.npz([("W", [1, 2], [2])])
         // Mark the member as deflated (method 8) in the local and central headers.
         bytes[8] = 8
         let cd = bytes.count - 22 - (46 + 5)

@@ -1,3 +1,4 @@
+import AugurTensor
 import AugurModels
 import Testing
 @testable import AugurSAE
@@ -22,7 +23,7 @@ import Testing
         #expect(exact.sae == exact.clean)
         #expect(exact.predictions == contexts.reduce(0) { $0 + $1.count - 1 })
 
-        var rng = SeededRandom(seed: 4)
+        var rng = SplitMix64(seed: 4)
         let n = 64
         let weights = try SAEWeights(dIn: d, numLatents: n, wEnc: randomFloats(n * d, &rng, scale: 0.05), bEnc: .init(repeating: 0, count: n),
                                      wDec: randomFloats(n * d, &rng, scale: 0.05), bDec: .init(repeating: 0, count: d))

@@ -1,3 +1,4 @@
+import AugurTensor
 import AugurFormats
 import Foundation
 import Testing
@@ -58,7 +59,7 @@ func checkCoder(_ coder: any SparseCoder, x: [Float], expected: [Float], wDec: [
     }
 
     @Test func sparsifyRoundTrip() throws {
-        var rng = SeededRandom(seed: 21)
+        var rng = SplitMix64(seed: 21)
         let wEnc = randomFloats(n * d, &rng, scale: 0.3), bEnc = randomFloats(n, &rng, scale: 0.1)
         let wDec = randomFloats(n * d, &rng), bDec = randomFloats(d, &rng, scale: 0.2)
         let sae = try TopKSAE(weights: SAEWeights(dIn: d, numLatents: n, wEnc: wEnc, bEnc: bEnc, wDec: wDec, bDec: bDec), k: 5)
@@ -82,7 +83,7 @@ func checkCoder(_ coder: any SparseCoder, x: [Float], expected: [Float], wDec: [
     }
 
     @Test func saeLensJumpReLUAndReLU() throws {
-        var rng = SeededRandom(seed: 22)
+        var rng = SplitMix64(seed: 22)
         let wEncDN = randomFloats(d * n, &rng, scale: 0.3), bEnc = randomFloats(n, &rng, scale: 0.1)
         let wDec = randomFloats(n * d, &rng), bDec = randomFloats(d, &rng, scale: 0.2)
         let threshold = (0..<n).map { _ in rng.uniform(0, 0.5) }
@@ -113,7 +114,7 @@ func checkCoder(_ coder: any SparseCoder, x: [Float], expected: [Float], wDec: [
     }
 
     @Test func gemmaScopeNpz() throws {
-        var rng = SeededRandom(seed: 23)
+        var rng = SplitMix64(seed: 23)
         let wEncDN = randomFloats(d * n, &rng, scale: 0.3), bEnc = randomFloats(n, &rng, scale: 0.1)
         let wDec = randomFloats(n * d, &rng), bDec = randomFloats(d, &rng, scale: 0.2)
         let threshold = (0..<n).map { _ in rng.uniform(0, 0.5) }
@@ -153,7 +154,7 @@ func checkCoder(_ coder: any SparseCoder, x: [Float], expected: [Float], wDec: [
     }
 
     @Test func batchTopKAndNeuronBases() throws {
-        var rng = SeededRandom(seed: 24)
+        var rng = SplitMix64(seed: 24)
         let weights = try SAEWeights(dIn: d, numLatents: n, wEnc: randomFloats(n * d, &rng, scale: 0.3), bEnc: randomFloats(n, &rng, scale: 0.1),
                                      wDec: randomFloats(n * d, &rng), bDec: randomFloats(d, &rng, scale: 0.2))
         let sae = try BatchTopKSAE(weights: weights, k: 3, threshold: 0.2)

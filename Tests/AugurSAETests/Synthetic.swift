@@ -1,3 +1,4 @@
+import AugurTensor
 @testable import AugurSAE
 
 /// Rows that are sparse non-negative combinations of `features` random unit directions.
@@ -14,7 +15,7 @@ struct SyntheticSource: ActivationSource {
         self.active = active
         self.seed = seed
         self.total = total
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         directions = (0..<features).map { _ in
             let v = (0..<width).map { _ in rng.normal() }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -24,7 +25,7 @@ struct SyntheticSource: ActivationSource {
 
     /// Row `i`, a pure function of (seed, i), so a source can be repositioned exactly.
     func row(_ i: Int) -> [Float] {
-        var rng = SeededRandom(seed: seed &* 1_000_003 &+ UInt64(i))
+        var rng = SplitMix64(seed: seed &* 1_000_003 &+ UInt64(i))
         var x = [Float](repeating: 0, count: width)
         var used = Set<Int>()
         while used.count < active {
@@ -47,7 +48,7 @@ struct SyntheticSource: ActivationSource {
     }
 }
 
-func randomFloats(_ count: Int, _ rng: inout SeededRandom, scale: Float = 1) -> [Float] {
+func randomFloats(_ count: Int, _ rng: inout SplitMix64, scale: Float = 1) -> [Float] {
     (0..<count).map { _ in rng.normal() * scale }
 }
 

@@ -1,3 +1,4 @@
+import AugurTensor
 import Foundation
 import Testing
 @testable import AugurSAE
@@ -32,7 +33,7 @@ import Testing
         var config = SAETrainingConfig(dIn: 6, numLatents: 10, k: 2, seed: 3, architecture: architecture, l1Coefficient: 0.05)
         config.auxKCoefficient = 0.5
         let trainer = try TopKTrainer(config: config)
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         trainer.weights.bEnc = randomFloats(10, &rng, scale: 0.1)
         trainer.weights.bDec = randomFloats(6, &rng, scale: 0.1)
         let batch = randomFloats(5 * 6, &rng)

@@ -1,3 +1,4 @@
+import AugurTensor
 import CAugurKernels
 import Testing
 

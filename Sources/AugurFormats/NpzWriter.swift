@@ -1,8 +1,10 @@
 import Foundation
 
-/// Minimal `.npy` / stored-zip `.npz` writer for tests (what `numpy.savez` produces, minus zip64).
-enum NpzWriter {
-    static func npy(_ values: [Float], shape: [Int]) -> [UInt8] {
+/// Writes f32 arrays as `.npy` and stored-zip `.npz` bytes (what `numpy.savez` produces, without
+/// zip64, so members must stay under 4 GiB), e.g. to hand activations or SAE weights to numpy.
+public enum NpzWriter {
+    /// One array as `.npy` bytes (`<f4`, C order).
+    public static func npy(_ values: [Float], shape: [Int]) -> [UInt8] {
         let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
         var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
         while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
@@ -13,7 +15,8 @@ enum NpzWriter {
         return out
     }
 
-    static func npz(_ members: [(String, [Float], [Int])]) -> [UInt8] {
+    /// Named arrays (name, values, shape) as `.npz` bytes; each member is stored as `NAME.npy`.
+    public static func npz(_ members: [(String, [Float], [Int])]) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for (name, values, shape) in members {
@@ -36,10 +39,12 @@ enum NpzWriter {
         return out
     }
 
+    /// Little-endian bytes of an integer.
     static func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] {
         withUnsafeBytes(of: v.littleEndian) { Array($0) }
     }
 
+    /// CRC-32 (IEEE) of `data`, as zip stores it.
     static func crc32(_ data: [UInt8]) -> UInt32 {
         var crc: UInt32 = 0xFFFF_FFFF
         for b in data {
