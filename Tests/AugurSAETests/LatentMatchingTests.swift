@@ -134,3 +134,18 @@ import Testing
         #expect(LatentMatchingError.widthMismatch(a: 16, b: 12).description.contains("12"))
     }
 }
+
+@Suite struct LatentMatchSummaryTests {
+    @Test func statisticsOfKnownCosines() {
+        let cosines: [Float] = [-1, -0.15, 0, 0.3, 0.6, 0.8, 0.95, 1, 0.55, 0.72]
+        let s = LatentMatching.summarize(cosines, dIn: 4, latentsA: 10, latentsB: 12, similaritySeconds: 0, assignmentSeconds: 0)
+        #expect(s.matched == 10)
+        #expect(abs(s.mean - cosines.reduce(0) { $0 + Double($1) } / 10) < 1e-9)
+        // Sorted: -1 -0.15 0 0.3 0.55 0.6 0.72 0.8 0.95 1; median between 0.55 and 0.6.
+        #expect(abs(s.median - 0.575) < 1e-6)
+        #expect(abs((s.quantiles["0.1"] ?? 0) - (-1 + 0.9 * 0.85)) < 1e-6)
+        #expect(s.fractionAbove["0.5"] == 0.6 && s.fractionAbove["0.7"] == 0.4 && s.fractionAbove["0.9"] == 0.2)
+        #expect(s.histogram.count == 20 && s.histogram.reduce(0, +) == 10)
+        #expect(s.histogram[0] == 1 && s.histogram[19] == 2 && s.histogram[10] == 1 && s.histogram[8] == 1)
+    }
+}
