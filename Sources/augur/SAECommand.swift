@@ -6,7 +6,7 @@ struct SAE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sae",
         abstract: "Inspect sparse autoencoders (sparsify, SAELens and Gemma Scope layouts).",
-        subcommands: [Info.self, BenchTrain.self])
+        subcommands: [Info.self, BenchTrain.self, Compare.self])
 
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -87,5 +87,62 @@ struct SyntheticActivations: ActivationSource {
         }
         produced += n
         return out
+    }
+}
+
+extension SAE {
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Match two SAEs' latents one-to-one by decoder cosine (Hungarian / Jonker–Volgenant).")
+        @Argument(help: "First SAE (any layout `augur sae info` reads).") var a: String
+        @Argument(help: "Second SAE, same d_in.") var b: String
+        @Option(help: "Write the summary and every matched pair as JSON to this file.") var out: String?
+        @Option(help: "Also print the N best and N worst matched pairs.") var top = 0
+
+        func run() throws {
+            func load(_ label: String, _ path: String) throws -> any SparseCoder {
+                do { return try SAELoader.load(path) } catch {
+                    throw CompareError("cannot load SAE \(label) (\(path)): \(error)")
+                }
+            }
+            let coderA = try load("A", a), coderB = try load("B", b)
+            let result: LatentMatchResult
+            do { result = try LatentMatching.match(coderA, coderB) } catch {
+                throw CompareError("\(a) vs \(b): \(error)")
+            }
+            let s = result.summary
+            print("A: \(a)  (\(s.latentsA) latents, d_in \(s.dIn))")
+            print("B: \(b)  (\(s.latentsB) latents)")
+            print(String(format: "matched %d pairs  mean cosine %.4f  median %.4f", s.matched, s.mean, s.median))
+            print(String(format: "quantiles 10/25/75/90: %.4f %.4f %.4f %.4f", s.quantiles["0.1"] ?? .nan,
+                         s.quantiles["0.25"] ?? .nan, s.quantiles["0.75"] ?? .nan, s.quantiles["0.9"] ?? .nan))
+            print(String(format: "fraction above 0.5: %.4f  0.7: %.4f  0.9: %.4f", s.fractionAbove["0.5"] ?? 0,
+                         s.fractionAbove["0.7"] ?? 0, s.fractionAbove["0.9"] ?? 0))
+            print(String(format: "time: similarity %.3f s, assignment %.3f s", s.similaritySeconds, s.assignmentSeconds))
+            if top > 0 {
+                let ranked = result.pairs.sorted { $0.cosine > $1.cosine }
+                print("best pairs (a b cosine):")
+                for p in ranked.prefix(top) { print(String(format: "  %d %d %.4f", p.a, p.b, p.cosine)) }
+                print("worst pairs (a b cosine):")
+                for p in ranked.suffix(top).reversed() { print(String(format: "  %d %d %.4f", p.a, p.b, p.cosine)) }
+            }
+            if let out {
+                struct Report: Encodable { let a: String, b: String, summary: LatentMatchSummary, pairs: [LatentPair] }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                do {
+                    let data = try encoder.encode(Report(a: a, b: b, summary: s, pairs: result.pairs))
+                    try data.write(to: URL(fileURLWithPath: out))
+                } catch {
+                    throw CompareError("cannot write \(out): \(error.localizedDescription)")
+                }
+            }
+        }
+    }
+
+    /// A `sae compare` failure, naming the file at fault.
+    struct CompareError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
     }
 }

@@ -106,6 +106,20 @@ void augur_matmul_rows(uint32_t type, size_t n, const void *w, size_t w_row_byte
  */
 void *augur_thread_scratch(size_t bytes);
 
+/* ==== linear assignment (lap.c) =========================================================== */
+
+/** Status codes of `augur_lap_solve`. */
+#define AUGUR_LAP_SHAPE (-1)     /* n > m, ld < m, or m too large for int32 indices */
+#define AUGUR_LAP_NONFINITE (-2) /* a cost is NaN or infinite */
+#define AUGUR_LAP_MEMORY (-3)    /* O(m) work arrays could not be allocated */
+
+/**
+ * Minimum-cost assignment of each of `n` rows to a distinct one of `m` columns (n <= m) for the dense
+ * row-major f32 cost matrix `cost` (row stride `ld` elements), by Jonker–Volgenant. The matrix is
+ * only read. Writes the column of row i to `row_to_col[i]`. Returns 0 or an AUGUR_LAP_* status.
+ */
+int augur_lap_solve(size_t n, size_t m, const float *cost, size_t ld, int32_t *row_to_col);
+
 #ifdef __cplusplus
 }
 #endif
