@@ -36,6 +36,13 @@ import Testing
         let info = try augur(["sae", "info", folder])
         #expect(info.code == 0 && info.out.contains("\"num_latents\" : 1152") && info.out.contains("topk"), "\(info.out)\(info.err)")
 
+        // An SAE matched against itself: every latent with itself, cosine 1.
+        let compareOut = dir.appendingPathComponent("compare.json").path
+        let compare = try augur(["sae", "compare", folder, folder, "--out", compareOut])
+        #expect(compare.code == 0 && compare.out.contains("mean cosine 1.0000"), "\(compare.out)\(compare.err)")
+        let pairs = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: compareOut))) as? [String: Any])?["pairs"] as? [[String: Any]]
+        #expect(pairs?.count == 1152 && pairs?.allSatisfy { ($0["a"] as? Int) == ($0["b"] as? Int) } == true)
+
         let cache = dir.appendingPathComponent("cache").path
         let build = try augur(["cache", "--sae", folder, "--hook", hook, "--corpus", corpus.path, "--tokens", "256",
                                "--context-length", "32", "--out", cache])

@@ -1,16 +1,17 @@
+import AugurTensor
 import Testing
 @testable import AugurSAE
 
 @Suite struct LatentMatchingTests {
     /// Random costs; `levels` > 0 draws from that many integer values (many ties).
-    func randomCost(_ n: Int, _ m: Int, levels: Int, _ rng: inout SeededRandom) -> [Float] {
+    func randomCost(_ n: Int, _ m: Int, levels: Int, _ rng: inout SplitMix64) -> [Float] {
         (0..<(n * m)).map { _ in
             levels > 0 ? Float(rng.next() % UInt64(levels)) : rng.uniform(-1, 1)
         }
     }
 
     @Test func matchesBruteForceOnTinyMatrices() throws {
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for n in 1...7 {
             for extra in [0, 1, 2] where n + extra <= 8 {
                 for levels in [0, 3] {
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func matchesHungarianReference() throws {
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for n in 1...60 {
             for (extra, levels) in [(0, 0), (0, 2), (0, 10), (n / 3 + 1, 0), (7, 4)] {
                 let m = n + extra
@@ -61,7 +62,7 @@ import Testing
     }
 
     func randomSAE(latents: Int, dIn: Int, seed: UInt64) throws -> TopKSAE {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let weights = try SAEWeights(dIn: dIn, numLatents: latents, wEnc: randomFloats(latents * dIn, &rng),
                                      bEnc: [Float](repeating: 0, count: latents),
                                      wDec: randomFloats(latents * dIn, &rng), bDec: [Float](repeating: 0, count: dIn))
@@ -84,7 +85,7 @@ import Testing
     @Test func recoversAPermutation() throws {
         let (n, d) = (200, 32)
         let sae = try randomSAE(latents: n, dIn: d, seed: 9)
-        var rng = SeededRandom(seed: 17)
+        var rng = SplitMix64(seed: 17)
         var perm = Array(0..<n)
         perm.shuffle(using: &rng)
         // Latent i of B is latent perm[i] of A, rescaled (cosine ignores scale).
