@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -51,12 +52,18 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: kernelSwiftFlags
         ),
+        .target(
+            name: "AugurLLM",
+            dependencies: ["AugurModels", "AugurTokenizers", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "augur",
             dependencies: [
                 "AugurModels",
                 "AugurSAE",
                 "AugurActivations",
+                "AugurLLM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

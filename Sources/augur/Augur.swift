@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 @main
-struct Augur: ParsableCommand {
+struct Augur: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "augur",
         abstract: "Explain the features inside language models, on the CPU.",
@@ -12,7 +12,7 @@ struct Augur: ParsableCommand {
         subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
                       CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self])
 
-    static func main() {
+    static func main() async {
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = ProcessInfo.processInfo.environment["AUGUR_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .info
@@ -20,7 +20,11 @@ struct Augur: ParsableCommand {
         }
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }
