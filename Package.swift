@@ -57,6 +57,11 @@ let package = Package(
             dependencies: ["AugurModels", "AugurTokenizers", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "AugurInterp",
+            dependencies: ["AugurTensor", "AugurModels", "AugurSAE", "AugurActivations", "AugurLLM",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "augur",
             dependencies: [
@@ -64,6 +69,7 @@ let package = Package(
                 "AugurSAE",
                 "AugurActivations",
                 "AugurLLM",
+                "AugurInterp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,6 +85,7 @@ let package = Package(
         .testTarget(name: "AugurModelsTests", dependencies: ["AugurModels"]),
         .testTarget(name: "AugurSAETests", dependencies: ["AugurSAE"]),
         .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
+        .testTarget(name: "AugurInterpTests", dependencies: ["AugurInterp"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
     ],
     swiftLanguageModes: [.v6]
