@@ -49,5 +49,32 @@ import Testing
         #expect(build.code == 0, "\(build.err)")
         let summary = try augur(["cache", "info", cache])
         #expect(summary.code == 0 && summary.out.contains("\"tokens\" : 256"), "\(summary.out)\(summary.err)")
+
+        // Bad input: each is refused with a message naming the culprit, and the cache is left as it was.
+        let files = try cacheFiles(cache)
+        let otherTokens = try augur(["cache", "--sae", folder, "--hook", hook, "--corpus", corpus.path, "--tokens", "128",
+                                     "--context-length", "32", "--out", cache])
+        #expect(otherTokens.code != 0 && otherTokens.err.contains("different arguments"), "\(otherTokens.err)")
+        let noHook = try augur(["cache", "--sae", folder, "--hook", "blocks.99.hook_resid_post", "--corpus", corpus.path,
+                                "--tokens", "64", "--context-length", "32", "--out", cache])
+        #expect(noHook.code != 0 && noHook.err.contains("blocks.99"), "\(noHook.err)")
+        let wrongWidth = try augur(["cache", "--sae", folder, "--hook", "blocks.2.mlp.hook_post", "--corpus", corpus.path,
+                                    "--tokens", "64", "--context-length", "32", "--out", dir.appendingPathComponent("cache2").path])
+        #expect(wrongWidth.code != 0 && wrongWidth.err.contains("1536") && wrongWidth.err.contains("576"), "\(wrongWidth.err)")
+        let empty = dir.appendingPathComponent("empty.txt")
+        try "\n\n  \n".write(to: empty, atomically: true, encoding: .utf8)
+        let noText = try augur(["cache", "--sae", folder, "--hook", hook, "--corpus", empty.path, "--tokens", "64",
+                                "--context-length", "32", "--out", dir.appendingPathComponent("cache3").path])
+        #expect(noText.code != 0 && noText.err.contains("no documents"), "\(noText.err)")
+        #expect(try cacheFiles(cache) == files, "a refused command changed the existing cache")
+    }
+
+    /// Every file of a cache folder with its contents, to prove refused commands leave it untouched.
+    func cacheFiles(_ path: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+            out[name] = try Data(contentsOf: URL(fileURLWithPath: path).appendingPathComponent(name))
+        }
+        return out
     }
 }
