@@ -69,7 +69,7 @@ public struct LatentCache: Sendable {
         if progress.complete, FileManager.default.fileExists(atPath: url.path) {
             return try CacheFiles.readJSON(LatentStatistics.self, from: url)
         }
-        return try Self.computeStatistics(directory: directory, spec: spec, tokens: progress.tokensDone, shardBytes: progress.shardBytes)
+        return try Self.computeStatistics(directory: directory, spec: spec, tokens: progress.recordedTokens(spec), shardBytes: progress.shardBytes)
     }
 
     /// A JSON-ready summary: tokens, sequences, latents, dead latents, density percentiles.

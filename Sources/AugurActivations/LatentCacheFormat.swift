@@ -24,12 +24,16 @@ public struct LatentCacheSpec: Codable, Equatable, Sendable {
     public var batchSequences: Int
     /// Latents per shard file.
     public var shardLatents: Int
+    /// Leading positions of each context whose activations are not recorded (position 0 is the
+    /// attention sink; see ``ActivationStream``). Its tokens are still stored.
+    public var skipPositions: Int
 
     public init(model: String, hook: String, coder: String, numLatents: Int, corpus: String, seed: UInt64 = 0, heldOutFraction: Double = 0,
-                contextLength: Int = 256, tokenBudget: Int? = nil, batchSequences: Int = 8, shardLatents: Int = 1024) {
+                contextLength: Int = 256, tokenBudget: Int? = nil, batchSequences: Int = 8, shardLatents: Int = 1024,
+                skipPositions: Int = 1) {
         self.model = model; self.hook = hook; self.coder = coder; self.numLatents = numLatents
         self.corpus = corpus; self.seed = seed; self.heldOutFraction = heldOutFraction; self.contextLength = contextLength; self.tokenBudget = tokenBudget
-        self.batchSequences = batchSequences; self.shardLatents = shardLatents
+        self.batchSequences = batchSequences; self.shardLatents = shardLatents; self.skipPositions = skipPositions
     }
 
     /// Number of shard files.
@@ -45,10 +49,17 @@ public struct LatentCacheSpec: Codable, Equatable, Sendable {
     }
 }
 
+extension LatentCacheProgress {
+    /// Token positions whose activations were recorded (all but the skipped leading positions).
+    public func recordedTokens(_ spec: LatentCacheSpec) -> Int {
+        tokensDone - sequencesDone * min(spec.skipPositions, spec.contextLength)
+    }
+}
+
 /// `manifest.json` of a latent cache.
 public struct LatentCacheManifest: Codable, Sendable {
     /// Layout version of the files.
-    public var format = 1
+    public var format = 2
     /// augur version that created the cache.
     public var augurVersion: String
     /// The exact command-line arguments (informational).

@@ -106,6 +106,7 @@ public struct LatentCacheWriter {
             for (r, entries) in sparse.enumerated() {
                 let seq = UInt32(state.sequencesDone + r / spec.contextLength)
                 let pos = UInt16(r % spec.contextLength)
+                if Int(pos) < spec.skipPositions { continue }
                 for e in entries {
                     let lat = UInt32(e.latent)
                     let s = Int(lat) / spec.shardLatents
@@ -128,7 +129,7 @@ public struct LatentCacheWriter {
             batches += 1
             report?(state)
         }
-        let stats = try LatentCache.computeStatistics(directory: directory, spec: spec, tokens: state.tokensDone)
+        let stats = try LatentCache.computeStatistics(directory: directory, spec: spec, tokens: state.recordedTokens(spec))
         try CacheFiles.writeJSON(stats, to: directory.appendingPathComponent(CacheFiles.stats))
         state.complete = true
         try CacheFiles.writeJSON(state, to: progressURL)

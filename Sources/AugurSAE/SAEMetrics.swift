@@ -98,9 +98,11 @@ public enum SAEMetrics {
     }
 
     /// Cross-entropy of `model` over next-token predictions of `contexts`: clean, with each row at
-    /// `hook` replaced by decode(encode(row)), and with the activation at `hook` set to zero.
+    /// `hook` replaced by decode(encode(row)), and with the activation at `hook` set to zero — both
+    /// from position `skipPositions` on (the attention sink at position 0 is left clean, as in training).
     public static func crossEntropy(model: any LanguageModel, hook: HookPoint, coder: any SparseCoder,
-                                    contexts: [[Int32]], precision: Precision = .exact) throws -> CrossEntropyMetrics {
+                                    contexts: [[Int32]], skipPositions: Int = 0,
+                                    precision: Precision = .exact) throws -> CrossEntropyMetrics {
         guard contexts.contains(where: { $0.count >= 2 }) else {
             throw SAEError.invalidShape("cross-entropy needs a context of at least 2 tokens")
         }
@@ -111,8 +113,8 @@ public enum SAEMetrics {
             var latents = [Float](repeating: 0, count: n)
             latents.withUnsafeMutableBufferPointer { coder.encode(base, rows: 1, into: $0.baseAddress!) }
             coder.decode(latents, rows: 1, into: base)
-        })
-        let zero = Intervention(.custom { row, _ in row.update(repeating: 0) })
+        }, positions: .from(skipPositions))
+        let zero = Intervention(.custom { row, _ in row.update(repeating: 0) }, positions: .from(skipPositions))
         func run(_ intervention: Intervention?) throws -> (Double, Int) {
             let hooks = Hooks()
             if let intervention { hooks.add(intervention, at: hook) }

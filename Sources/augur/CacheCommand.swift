@@ -24,11 +24,17 @@ struct CacheCommand: ParsableCommand {
         @Option(help: "Corpus shuffle seed.") var seed: UInt64 = 0
         @Option(name: .customLong("held-out"), help: "Fraction of the shuffled documents to hold out (not cached).") var heldOut = 0.0
         @Option(help: "Cache folder.") var out: String
+        @Option(name: .customLong("skip-positions"),
+                help: "Leading positions of each context left out (position 0 is the attention sink, ~100x the norm of the others).")
+        var skipPositions = 1
         @Flag(help: "Discard an existing cache made with different arguments.") var force = false
 
         func validate() throws {
             guard (sae != nil) != neurons else { throw ValidationError("give exactly one of --sae DIR or --neurons") }
             if topk != nil, !neurons { throw ValidationError("--topk applies to --neurons only") }
+            guard skipPositions >= 0, skipPositions < contextLength else {
+                throw ValidationError("--skip-positions must be in 0..<\(contextLength) (the context length), got \(skipPositions)")
+            }
             guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be in [0, 1), got \(heldOut)") }
         }
 
@@ -50,7 +56,8 @@ struct CacheCommand: ParsableCommand {
             let c = try Corpus.load(corpus)
             let spec = LatentCacheSpec(model: m.info.name, hook: point.description, coder: coderName,
                                        numLatents: coder.numLatents, corpus: c.source, seed: seed, heldOutFraction: heldOut,
-                                       contextLength: contextLength, tokenBudget: tokens, batchSequences: batch)
+                                       contextLength: contextLength, tokenBudget: tokens, batchSequences: batch,
+                                       skipPositions: skipPositions)
             let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
             let start = Date()
             let progress = ProgressLine("cache", total: tokens ?? 0, unit: "tokens")

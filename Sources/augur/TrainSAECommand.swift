@@ -20,12 +20,18 @@ struct TrainSAE: ParsableCommand {
     @Option(name: .customLong("eval-tokens"), help: "Held-out tokens for metrics.json.") var evalTokens = 8192
     @Option(name: .customLong("checkpoint-every"), help: "Checkpoint every N tokens.") var checkpointEvery = 250_000
     @Option(help: "Seed for shuffling and initialisation.") var seed: UInt64 = 0
+    @Option(name: .customLong("skip-positions"),
+            help: "Leading positions of each context left out (position 0 is the attention sink, ~100x the norm of the others).")
+    var skipPositions = 1
     @Option(help: "Output folder (the SAE goes to OUT/HOOK/).") var out: String
     @Flag(help: "Continue from OUT's checkpoint.") var resume = false
 
     func validate() throws {
         guard tokens > 0, expansion > 0, k > 0, contextLength > 1, batchRows > 0 else {
             throw ValidationError("--tokens, --expansion, --k, --batch-rows must be positive and --context-length > 1")
+        }
+        guard skipPositions >= 0, skipPositions < contextLength else {
+            throw ValidationError("--skip-positions must be in 0..<\(contextLength) (the context length), got \(skipPositions)")
         }
         guard heldOut > 0, heldOut < 1 else { throw ValidationError("--held-out must be in (0, 1), got \(heldOut)") }
     }
@@ -55,7 +61,7 @@ struct TrainSAE: ParsableCommand {
                 deadTokenThreshold: max(batchRows, min(10_000_000, tokens / 4)), seed: seed,
                 hook: point.description, model: m.info.name))
         }
-        var stream = try ActivationStream(model: m, hook: point, contexts: contexts)
+        var stream = try ActivationStream(model: m, hook: point, contexts: contexts, skipPositions: skipPositions)
         let progress = ProgressLine("train-sae", total: tokens, unit: "tokens")
         let summary = try trainer.train(source: &stream, tokens: tokens, checkpointDir: checkpoint,
                                         checkpointEvery: checkpointEvery) { p in
@@ -72,15 +78,15 @@ struct TrainSAE: ParsableCommand {
         var held: [[Int32]] = []
         while let c = evalContexts.next() { held.append(c) }
         guard !held.isEmpty else { throw ValidationError("the held-out split has no full context; raise --held-out") }
-        let rows = try ActivationStream.activations(model: m, hook: point, of: held)
+        let rows = try ActivationStream.activations(model: m, hook: point, of: held, skipPositions: skipPositions)
         let recon = try SAEMetrics.evaluate(coder, rows: rows)
-        let ce = try SAEMetrics.crossEntropy(model: m, hook: point, coder: coder, contexts: held)
+        let ce = try SAEMetrics.crossEntropy(model: m, hook: point, coder: coder, contexts: held, skipPositions: skipPositions)
         let metrics: [String: Any] = [
             "fvu": recon.fvu, "l0": recon.l0, "dead_fraction": Double(trainer.deadFraction),
             "ce_clean": ce.clean, "ce_sae": ce.sae, "ce_zero_ablated": ce.zeroAblated, "loss_recovered": ce.lossRecovered,
             "eval_tokens": recon.rows, "train_tokens": trainer.tokensDone,
             "model": m.info.name, "hook": point.description, "num_latents": coder.numLatents, "k": k,
-            "corpus": corpus, "context_length": contextLength, "seed": seed, "augur_version": augurVersion,
+            "corpus": corpus, "context_length": contextLength, "skip_positions": skipPositions, "seed": seed, "augur_version": augurVersion,
         ]
         let data = try JSONSerialization.data(withJSONObject: metrics, options: [.prettyPrinted, .sortedKeys])
         try data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("metrics.json")))

@@ -96,6 +96,18 @@ let documents = (0 ..< 12).map { "Document number \($0) talks about topic \($0 *
         #expect(rows.count == direct.count)
         let err = zip(rows, direct).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
         #expect(err < 1e-3)
+
+        // Skipping the attention-sink position drops exactly the first row of every context.
+        var skipping = try ActivationStream(model: model, hook: hook, contexts: contexts, batchSequences: 3, skipPositions: 1)
+        var kept: [Float] = []
+        while let b = try skipping.nextBatch(rows: 7) { kept += b }
+        let d = model.config.dModel
+        var withoutFirst: [Float] = []
+        for s in seqs.indices { withoutFirst += direct[((s * 16 + 1) * d) ..< ((s + 1) * 16 * d)] }
+        let skipErr = zip(kept, withoutFirst).map { abs($0 - $1) / max(1, abs($1)) }.max() ?? 1
+        #expect(skipErr < 1e-3)
+        #expect(kept.count == 4 * 15 * d)
+        #expect(throws: ActivationsError.self) { _ = try ActivationStream(model: model, hook: hook, contexts: contexts, skipPositions: 16) }
     }
 
     func build(_ dir: URL, coder: any SparseCoder, hook: HookPoint, stopAfter: Int? = nil) throws -> LatentCacheProgress {
@@ -133,7 +145,7 @@ let documents = (0 ..< 12).map { "Document number \($0) talks about topic \($0 *
             #expect(try cache.tokens(sequence: si) == s)
             let acts = try ActivationStream.activations(model: model, hook: hook, of: [s])
             let sparse = acts.withUnsafeBufferPointer { coder.encodeSparse($0.baseAddress!, rows: 16) }
-            for (p, entries) in sparse.enumerated() {
+            for (p, entries) in sparse.enumerated() where p >= 1 {  // position 0 (the sink) is skipped
                 for e in entries {
                     expected[Int(e.latent)].append(LatentEntry(sequence: si, position: p, value: e.value))
                     counts[Int(e.latent)] += 1
@@ -150,7 +162,7 @@ let documents = (0 ..< 12).map { "Document number \($0) talks about topic \($0 *
         #expect(ranged.count == 60)
         for l in 30 ..< 90 { #expect(ranged[l - 30] == (try cache.entries(latent: l))) }
         let stats = try cache.statistics()
-        #expect(stats.tokens == 160)
+        #expect(stats.tokens == 150)  // 10 contexts × 15 recorded positions
         #expect(stats.counts == counts)
         #expect(stats.maxima == maxima)
         #expect(stats.histograms.map { $0.reduce(0, +) } == counts)
