@@ -112,6 +112,7 @@ public final class OpenAIClient: ChatModel {
             case .success(let response):
                 return response
             case .failure(let error, let retryable, let retryAfter):
+                try Task.checkCancellation()
                 guard retryable, attempt < options.maxRetries else { throw error }
                 let delay = retryAfter ?? backoff(attempt: attempt)
                 logger.debug("retrying chat completion", metadata: [

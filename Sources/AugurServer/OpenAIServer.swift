@@ -27,7 +27,10 @@ public struct OpenAIServer: Sendable {
     /// `max_tokens` when a request sets none.
     public var defaultMaxTokens: Int = 256
 
-    let logger: Logger
+    /// Where the server and Hummingbird log (start-up at `info`, failed requests at `debug`).
+    /// ``RunningOpenAIServer/stop()`` cancels the server, which Hummingbird logs at `error`
+    /// ("Waiting on child channel: CancellationError()"); raise the level to silence it.
+    public var logger: Logger
 
     /// A server for `models` (name → model) on `host:port`.
     public init(models: [String: any ChatModel], host: String = "127.0.0.1", port: Int) {
@@ -40,6 +43,13 @@ public struct OpenAIServer: Sendable {
     /// A server for one model, served under its ``ChatModel/name``.
     public init(model: any ChatModel, host: String = "127.0.0.1", port: Int) {
         self.init(models: [model.name: model], host: host, port: port)
+    }
+
+    /// This server logging to `logger`.
+    public func logging(to logger: Logger) -> OpenAIServer {
+        var copy = self
+        copy.logger = logger
+        return copy
     }
 
     /// Serves until SIGINT/SIGTERM (graceful shutdown) or until the task is cancelled.

@@ -104,10 +104,14 @@ struct ServerErrorTests {
     @Test("A port already in use is a clear error")
     func portInUse() async throws {
         try await withServer(Self.server()) { first in
-            let second = OpenAIServer(model: RoundTripTests.scripted(), port: first.port)
+            let second = OpenAIServer(model: RoundTripTests.scripted(), port: first.port).logging(to: quietLogger)
             let error = await #expect(throws: OpenAIServerError.self) { _ = try await second.start() }
             #expect(error == .portInUse(host: "127.0.0.1", port: first.port))
             #expect(String(describing: error ?? .noModels).contains("already in use"))
+            // `run()` (what the CLI calls) reports it the same way.
+            await #expect(throws: OpenAIServerError.portInUse(host: "127.0.0.1", port: first.port)) {
+                try await second.run()
+            }
             // The first server still answers.
             let health = try await get(try #require(URL(string: "http://127.0.0.1:\(first.port)/health")))
             #expect(health.status == 200)

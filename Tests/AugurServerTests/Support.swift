@@ -3,6 +3,7 @@ import AugurModels
 import AugurServer
 import Foundation
 import Hummingbird
+import Logging
 import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -45,7 +46,8 @@ struct TestHTTPServer {
     static func start(_ router: Router<BasicRequestContext>) async throws -> TestHTTPServer {
         let (ports, reporter) = AsyncThrowingStream<Int, any Error>.makeStream()
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in reporter.yield(channel.localAddress?.port ?? 0) })
+                              onServerRunning: { channel in reporter.yield(channel.localAddress?.port ?? 0) },
+                              logger: quietLogger)
         let task = Task<Void, any Error> {
             do { try await app.run(); reporter.finish() } catch { reporter.finish(throwing: error); throw error }
         }
@@ -59,6 +61,13 @@ struct TestHTTPServer {
         _ = await task.result
     }
 }
+
+/// Test servers log only critical messages (stopping by cancellation logs an error).
+let quietLogger: Logger = {
+    var logger = Logger(label: "augur.server.tests")
+    logger.logLevel = .critical
+    return logger
+}()
 
 struct TestFailure: Error, CustomStringConvertible {
     var description: String
@@ -120,7 +129,7 @@ let hello = ChatRequest(messages: [ChatMessage(role: "user", content: "Say hello
 
 /// Runs `body` against `server` started on a free port, stopping it afterwards.
 func withServer<T>(_ server: OpenAIServer, _ body: (RunningOpenAIServer) async throws -> T) async throws -> T {
-    let running = try await server.start()
+    let running = try await server.logging(to: quietLogger).start()
     do {
         let result = try await body(running)
         await running.stop()
