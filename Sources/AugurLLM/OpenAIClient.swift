@@ -71,7 +71,8 @@ public final class OpenAIClient: ChatModel {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = options.timeout
         configuration.timeoutIntervalForResource = options.timeout
-        configuration.httpMaximumConnectionsPerHost = max(1, options.maxConcurrentRequests)
+        // The semaphore below is the limit; never let URLSession queue below it.
+        configuration.httpMaximumConnectionsPerHost = max(6, options.maxConcurrentRequests)
         self.session = URLSession(configuration: configuration)
         self.limiter = AsyncSemaphore(permits: max(1, options.maxConcurrentRequests))
     }

@@ -167,6 +167,22 @@ struct RetryTests {
         }
     }
 
+    @Test("API key as a Bearer token; none when the environment variable is unset")
+    func apiKey() async throws {
+        let seen = Mutex<[String]>([])
+        let router = Router()
+        router.post("/v1/chat/completions") { request, _ in
+            seen.withLock { $0.append(request.headers[.authorization] ?? "none") }
+            return completionResponse("ok")
+        }
+        try await withTestServer(router) { server in
+            _ = try await OpenAIClient(baseURL: server.baseURL, model: "m", apiKey: "sk-test").complete(hello)
+            _ = try await OpenAIClient.fromEnvironment(baseURL: server.baseURL, model: "m",
+                                                       apiKeyEnvironment: "AUGUR_TEST_UNSET_KEY_VARIABLE").complete(hello)
+            #expect(seen.withLock { $0 } == ["Bearer sk-test", "none"])
+        }
+    }
+
     @Test("Retry-After parsing: seconds and HTTP dates")
     func retryAfterParsing() {
         let now = Date(timeIntervalSince1970: 1_700_000_000)  // Tue, 14 Nov 2023 22:13:20 GMT
