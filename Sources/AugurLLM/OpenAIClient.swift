@@ -114,7 +114,12 @@ public final class OpenAIClient: ChatModel {
                 return response
             case .failure(let error, let retryable, let retryAfter):
                 try Task.checkCancellation()
-                guard retryable, attempt < options.maxRetries else { throw error }
+                guard retryable, attempt < options.maxRetries else {
+                    if attempt > 0, case .transport(let url, let detail) = error {
+                        throw LLMError.transport(url: url, detail: "\(detail); gave up after \(attempt + 1) attempts")
+                    }
+                    throw error
+                }
                 let delay = retryAfter ?? backoff(attempt: attempt)
                 logger.debug("retrying chat completion", metadata: [
                     "url": "\(endpoint)", "attempt": "\(attempt + 1)", "error": "\(error)", "delay": "\(delay)"])

@@ -132,7 +132,7 @@ public struct OpenAIServer: Sendable {
     }
 }
 
-/// A server started with ``OpenAIServer/start()``.
+/// A server started with ``OpenAIServer/start()``; it serves until ``stop()`` is called.
 public final class RunningOpenAIServer: Sendable {
     /// The interface it is bound to.
     public let host: String

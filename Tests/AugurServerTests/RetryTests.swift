@@ -117,12 +117,13 @@ struct RetryTests {
         options.onRetry = { _, _, _ in retries.withLock { $0 += 1 } }
         let client = OpenAIClient(baseURL: closed.baseURL, model: "m", options: options)
         let error = await #expect(throws: LLMError.self) { try await client.complete(hello) }
-        guard case .transport(let url, _) = error else {
+        guard case .transport(let url, let detail) = error else {
             Issue.record("expected .transport, got \(String(describing: error))")
             return
         }
         #expect(url.contains(":\(closed.port)/v1/chat/completions"))
         #expect(retries.withLock { $0 } == 3)
+        #expect(detail.hasSuffix("gave up after 4 attempts"))
     }
 
     @Test("A server that never answers: timeout, retried, then LLMError.timeout")
