@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -62,9 +63,15 @@ let package = Package(
             dependencies: ["AugurTensor", "AugurModels", "AugurSAE", "AugurActivations", "AugurLLM",
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "AugurServer",
+            dependencies: ["AugurLLM", "AugurModels", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "augur",
             dependencies: [
+                "AugurServer",
                 "AugurModels",
                 "AugurSAE",
                 "AugurActivations",
@@ -87,6 +94,11 @@ let package = Package(
         .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
         .testTarget(name: "AugurInterpTests", dependencies: ["AugurInterp"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
+        .testTarget(
+            name: "AugurServerTests",
+            dependencies: ["AugurServer", "AugurLLM", "AugurModels",
+                           .product(name: "Hummingbird", package: "hummingbird")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
