@@ -101,6 +101,7 @@ enum ExampleFixture {
                 let ids = try #require(r.tokenIDs)
                 #expect(ids == Array(try fixture.cache.tokens(sequence: src.sequence)[src.start ..< src.start + 8]))
                 #expect(r.tokens == ids.map { fixture.model.tokenizer.tokenString($0) })
+                #expect(!r.tokens.contains { $0.isEmpty || $0.contains("\u{FFFD}") })
                 #expect(r.activations == (wins[key] ?? Array(repeating: 0, count: 8)))
             }
             #expect((ex.train + ex.test).allSatisfy { $0.maxActivation > 0 && $0.maxActivation <= stats.maxima[l] })
@@ -189,6 +190,18 @@ enum ExampleFixture {
         let sampler = try ExampleSampler(cache: fixture.cache, tokenizer: tok, config: small)
         #expect(throws: ActivationsError.badArgument("latent 64 is out of range: this cache has 64 latents (0-63)")) {
             try sampler.sample(latent: 64)
+        }
+    }
+
+    @Test func tokensSplittingACharacterStayReadable() throws {
+        let tok = fixture.model.tokenizer
+        let sampler = try ExampleSampler(cache: fixture.cache, tokenizer: tok, config: small)
+        let ids = Set(try (0 ..< fixture.cache.sequenceCount).flatMap { try fixture.cache.tokens(sequence: $0) })
+        let partial = ids.filter { String(validating: tok.tokenBytes($0), as: UTF8.self) == nil }
+        #expect(!partial.isEmpty, "the Japanese text gives byte tokens that split a character")
+        for id in partial {
+            let s = sampler.tokenString(id)
+            #expect(s.contains("<0x") && !s.contains("\u{FFFD}"), "token \(id): \(s)")
         }
     }
 

@@ -126,7 +126,10 @@ func randomSAE(dIn: Int, latents n: Int, k: Int, seed: UInt64) throws -> TopKSAE
         let off = try probe.meanLogitChanges(latent: busy, clampValues: [0, 40])
         let offSize = off[0].map(abs).max() ?? 0, highSize = off[1].map(abs).max() ?? 0
         #expect(offSize > 1e-3 && highSize > offSize)
-        let ev = try probe.evidence(latent: busy, clampValue: 40, negative: false)
+        // Batched with an idle latent clamped to 0 in the same forward call.
+        let both = try probe.evidence(latents: [busy, idle], clampValues: [40, 0], negative: false)
+        #expect(both.count == 2 && both[1].raised.allSatisfy { abs($0.score) < 1e-3 } && both[1].lowered.allSatisfy { abs($0.score) < 1e-3 })
+        let ev = both[0]
         #expect(ev.raised.count == 10 && ev.lowered.count == 10 && ev.negativeRaised.isEmpty && ev.negativeLowered.isEmpty)
         // The lists are the extremes of the mean change (raw logits: a shift common to all tokens stays in the scores).
         let sorted = off[1].sorted()
