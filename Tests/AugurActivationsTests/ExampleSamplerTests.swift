@@ -31,8 +31,12 @@ enum ExampleFixture {
         let weights = try SAEWeights(dIn: d, numLatents: n, wEnc: wEnc, bEnc: Array(repeating: 0, count: n), wDec: wDec,
                                      bDec: Array(repeating: 0, count: d))
         let coder = try TopKSAE(weights: weights, k: 4)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-examples-\(ProcessInfo.processInfo.processIdentifier)")
-        try? FileManager.default.removeItem(at: dir)
+        // The fixture lives as long as the test process; earlier runs' folders are removed here.
+        let tmp = FileManager.default.temporaryDirectory
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where old.hasPrefix("augur-examples-") {
+            try? FileManager.default.removeItem(at: tmp.appendingPathComponent(old))
+        }
+        let dir = tmp.appendingPathComponent("augur-examples-\(ProcessInfo.processInfo.processIdentifier)")
         let spec = LatentCacheSpec(model: "smollm2", hook: hookName, coder: "random-topk", numLatents: n, corpus: "synthetic",
                                    contextLength: 64, tokenBudget: 1280, batchSequences: 10, shardLatents: 24)
         try LatentCacheWriter(directory: dir, spec: spec).build(model: model, coder: coder, hook: hook, documents: texts)
