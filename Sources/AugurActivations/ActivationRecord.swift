@@ -13,6 +13,14 @@ public struct RecordSource: Codable, Sendable, Equatable, Hashable {
     }
 }
 
+/// How a non-activating example was chosen.
+public enum NonActivatingKind: String, Codable, Sendable, Equatable {
+    /// A random window where the feature does not fire.
+    case random
+    /// A "hard" negative: a window where a neighbouring feature fires and this one does not.
+    case hard
+}
+
 /// A window of text with a feature's activation at every token — OpenAI's `ActivationRecord`
 /// (`{"tokens": [str], "activations": [float]}`), with optional provenance.
 public struct ActivationRecord: Codable, Sendable, Equatable {
@@ -26,14 +34,17 @@ public struct ActivationRecord: Codable, Sendable, Equatable {
     public var source: RecordSource?
     /// For activating examples drawn by activation quantile: the quantile, 1 (weakest) … Q (strongest).
     public var quantile: Int?
+    /// For non-activating examples: how the window was chosen (random, or a hard negative).
+    public var nonActivatingKind: NonActivatingKind?
 
     public init(tokens: [String], activations: [Float], tokenIDs: [Int32]? = nil, source: RecordSource? = nil,
-                quantile: Int? = nil) {
+                quantile: Int? = nil, nonActivatingKind: NonActivatingKind? = nil) {
         self.tokens = tokens
         self.activations = activations
         self.tokenIDs = tokenIDs
         self.source = source
         self.quantile = quantile
+        self.nonActivatingKind = nonActivatingKind
     }
 
     /// The largest activation in the window (0 for an empty one).
@@ -42,6 +53,7 @@ public struct ActivationRecord: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case tokens, activations, source, quantile
         case tokenIDs = "token_ids"
+        case nonActivatingKind = "non_activating_kind"
     }
 }
 
