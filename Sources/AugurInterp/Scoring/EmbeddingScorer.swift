@@ -1,0 +1,77 @@
+import AugurActivations
+import AugurModels
+import Foundation
+
+/// Embedding (seed 1): embed the description (as the query) and every example's text (as
+/// documents) with a sentence embedder (all-MiniLM-L6-v2), and score how well the cosine
+/// similarity to the description separates activating from non-activating examples: AUROC
+/// (headline) and the difference of the mean cosines. No LLM is involved.
+///
+/// all-MiniLM-L6-v2 is symmetric (no query/document prefixes); `queryPrefix` and
+/// `documentPrefix` are there for embedders trained with them.
+public struct EmbeddingScorer: FeatureScorer {
+    public let embedder: SentenceEmbedder
+    /// Prepended to the description before embedding.
+    public var queryPrefix: String
+    /// Prepended to each example before embedding.
+    public var documentPrefix: String
+    public var maxActivating: Int?
+    public var maxNonActivating: Int?
+    public var name: String { "embedding" }
+
+    public init(embedder: SentenceEmbedder, queryPrefix: String = "", documentPrefix: String = "",
+                maxActivating: Int? = nil, maxNonActivating: Int? = nil) {
+        self.embedder = embedder
+        self.queryPrefix = queryPrefix
+        self.documentPrefix = documentPrefix
+        self.maxActivating = maxActivating
+        self.maxNonActivating = maxNonActivating
+    }
+
+    public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
+        let primary = MetricKey.auroc
+        let activating = capped(examples.test, maxActivating)
+        let quiet = capped(examples.nonActivating, maxNonActivating)
+        guard !activating.isEmpty, !quiet.isEmpty else {
+            return .unscorable(name, examples, description, model: embedder.name, primary: primary,
+                               cause: "feature \(examples.id) has \(activating.count) activating and \(quiet.count) non-activating examples; the embedding score needs both")
+        }
+        let records = activating.map { ($0, true) } + quiet.map { ($0, false) }
+        var predictions = records.map { r, isActivating in
+            ExamplePrediction(text: promptText(r.tokens), tokens: r.tokens, activating: isActivating, quantile: r.quantile,
+                              activations: r.activations)
+        }
+        let vectors: [[Float]]
+        do {
+            vectors = try embedder.embed([queryPrefix + description.text] + predictions.map { documentPrefix + $0.text })
+        } catch {
+            for i in predictions.indices { predictions[i].failed = true }
+            var outcome = ScoreOutcome.unscorable(name, examples, description, model: embedder.name, primary: primary,
+                                                  cause: "embedding failed: \(error)")
+            outcome.failures[0].examples = Array(predictions.indices)
+            outcome.predictions = predictions
+            return outcome
+        }
+        for i in predictions.indices {
+            predictions[i].score = Double(SentenceEmbedder.cosineSimilarity(vectors[0], vectors[i + 1]))
+        }
+        var outcome = ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: embedder.name,
+                                   primaryMetric: primary, predictions: predictions)
+        outcome.fillContinuousValues()
+        return outcome
+    }
+}
+
+extension ScoreOutcome {
+    /// AUROC of `score` (activating vs non-activating) and the difference of the class means,
+    /// over predictions that did not fail.
+    mutating func fillContinuousValues() {
+        let scored = predictions.filter { !$0.failed }.compactMap { p in p.score.map { ($0, p.activating) } }
+        let pos = scored.filter(\.1).map(\.0), neg = scored.filter { !$0.1 }.map(\.0)
+        if let a = Metrics.auroc(scores: scored.map(\.0), labels: scored.map(\.1)) { values[MetricKey.auroc] = a }
+        if !pos.isEmpty, !neg.isEmpty {
+            values[MetricKey.meanDifference] = pos.reduce(0, +) / Double(pos.count) - neg.reduce(0, +) / Double(neg.count)
+        }
+        if !predictions.isEmpty { values[MetricKey.answeredFraction] = Double(scored.count) / Double(predictions.count) }
+    }
+}
