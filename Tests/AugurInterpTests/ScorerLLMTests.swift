@@ -13,9 +13,10 @@ private func listWithLogprobs(_ answers: [Bool]) -> ChatResponse {
     for (i, a) in answers.enumerated() {
         if i > 0 { tokens.append(TokenLogprob(token: ",", logprob: 0, top: [])) }
         let p1: Float = a ? 0.8 : 0.3
-        tokens.append(TokenLogprob(token: (i > 0 ? " " : "") + (a ? "1" : "0"), logprob: log(a ? p1 : 1 - p1),
-                                   top: [TokenAlternative(token: "1", logprob: log(p1)),
-                                         TokenAlternative(token: "0", logprob: log(1 - p1))]))
+        let space = i > 0 ? " " : ""
+        tokens.append(TokenLogprob(token: space + (a ? "1" : "0"), logprob: log(a ? p1 : 1 - p1),
+                                   top: [TokenAlternative(token: space + "1", logprob: log(p1)),
+                                         TokenAlternative(token: space + "0", logprob: log(1 - p1))]))
     }
     tokens.append(TokenLogprob(token: "]", logprob: 0, top: []))
     return ScriptedChatModel.response(tokens.map(\.token).joined(), logprobs: tokens)

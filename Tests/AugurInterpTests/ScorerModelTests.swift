@@ -43,7 +43,8 @@ enum ScorerModels {
     for text in ["numbers and digits", "colors", "French words", "animals"] {
         let outcome = await scorer.score(FeatureDescription(method: "test", text: text), examples: examples)
         #expect(outcome.failures.isEmpty && outcome.predictions.count == 60)
-        scores[text] = try #require(outcome.value)
+        let value = try #require(outcome.value)
+        scores[text] = value
     }
     let right = try #require(scores["numbers and digits"])
     print("embedding AUROC:", scores.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.3f", $0.value))" })

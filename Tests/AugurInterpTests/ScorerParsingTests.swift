@@ -12,7 +12,7 @@ func binaryAnswersAreReadLeniently(reply: String) throws {
     #expect(try ReplyParser.binaryAnswers(reply, count: 5).get() == [true, false, false, true, false])
 }
 
-@Test func unreadableBinaryRepliesSayWhy() {
+@Test func unreadableBinaryRepliesSayWhy() throws {
     for reply in ["I think the first one fits.", "[1, 0, 1]", "", "[1, 0, 2, 1, 0] maybe"] {
         guard case .failure(let e) = ReplyParser.binaryAnswers(reply, count: 5) else {
             Issue.record("'\(reply)' should not parse")

@@ -18,7 +18,7 @@ final class ScriptedChatModel: ChatModel, @unchecked Sendable {
 
     /// A model that answers with `text(request)` and no logprobs.
     convenience init(text: @escaping @Sendable (ChatRequest) throws -> String) {
-        self.init { request in try ScriptedChatModel.response(try text(request)) }
+        self.init { request in ScriptedChatModel.response(try text(request)) }
     }
 
     var calls: [ChatRequest] { lock.withLock { _calls } }

@@ -23,6 +23,12 @@ public final class FeatureProbe: Sendable {
         guard latent >= 0, latent < coder.numLatents else {
             throw InterpError.badArgument("latent \(latent) is outside 0..<\(coder.numLatents) of the sparse coder at \(hook)")
         }
+        return try allActivations(for: text).map { $0[latent] }
+    }
+
+    /// Every feature's activation at each token of `text`: one row of `coder.numLatents` floats
+    /// per token (BOS left out).
+    public func allActivations(for text: String) throws -> [[Float]] {
         let ids = model.tokenize(text)
         guard !ids.isEmpty else { return [] }
         let hooks = Hooks()
@@ -32,7 +38,8 @@ public final class FeatureProbe: Sendable {
         guard rows.count == ids.count * coder.dIn else {
             throw InterpError.badArgument("hook \(hook) gives \(rows.count / max(ids.count, 1)) floats per token but the sparse coder reads \(coder.dIn)")
         }
-        var dense = [Float](repeating: 0, count: ids.count * coder.numLatents)
+        let n = coder.numLatents
+        var dense = [Float](repeating: 0, count: ids.count * n)
         rows.withUnsafeBufferPointer { x in
             dense.withUnsafeMutableBufferPointer { out in
                 guard let xb = x.baseAddress, let ob = out.baseAddress else { return }
@@ -40,6 +47,6 @@ public final class FeatureProbe: Sendable {
             }
         }
         let skip = model.addsBOS && ids.first == model.tokenizer.bosID ? 1 : 0
-        return (skip..<ids.count).map { dense[$0 * coder.numLatents + latent] }
+        return (skip..<ids.count).map { Array(dense[($0 * n)..<(($0 + 1) * n)]) }
     }
 }

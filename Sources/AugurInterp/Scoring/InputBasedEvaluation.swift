@@ -104,9 +104,14 @@ public struct InputBasedEvaluation: FeatureScorer {
                 continue
             }
             var body = Substring(line)
-            let marker = body.prefix { $0.isNumber || $0 == "." || $0 == ")" || $0 == "-" || $0 == "*" || $0 == "•" }
-            guard !marker.isEmpty else { continue }
-            body = body.dropFirst(marker.count)
+            if let bullet = body.first, "-*•".contains(bullet) {
+                body = body.dropFirst()
+            } else {
+                let digits = body.prefix(while: \.isNumber)
+                let rest = body.dropFirst(digits.count)
+                guard !digits.isEmpty, let mark = rest.first, ".):".contains(mark) else { continue }
+                body = rest.dropFirst()
+            }
             let sentence = body.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
             guard !sentence.isEmpty else { continue }
             if section == 1 { first.append(sentence) } else if section == 2 { second.append(sentence) }
