@@ -43,7 +43,7 @@ private func wordRecord(_ text: String, value: Float) -> ActivationRecord {
     let model = try ScorerModels.smollm.get()
     let layer = 15
     let hook = try HookPoint.parse("blocks.\(layer).mlp.hook_post", layers: model.config.layers)
-    let probe = FeatureProbe(model: model, coder: try NeuronBasis(model: model, layer: layer), hook: hook)
+    let probe = FeatureProbe(model: model, coder: try NeuronBasis(width: model.config.dMLP), hook: hook)
     // Find the neuron that best tells French from English on three sentences of each.
     func maxPerNeuron(_ text: String) throws -> [Float] {
         let rows = try probe.allActivations(for: text)

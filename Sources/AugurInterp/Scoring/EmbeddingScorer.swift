@@ -29,36 +29,48 @@ public struct EmbeddingScorer: FeatureScorer {
     }
 
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
+        scoreAll([description], examples: examples)[0]
+    }
+
+    /// Scores several descriptions of one feature, embedding its examples once.
+    public func scoreAll(_ descriptions: [FeatureDescription], examples: FeatureExamples) -> [ScoreOutcome] {
         let primary = MetricKey.auroc
         let activating = capped(examples.test, maxActivating)
         let quiet = capped(examples.nonActivating, maxNonActivating)
         guard !activating.isEmpty, !quiet.isEmpty else {
-            return .unscorable(name, examples, description, model: embedder.name, primary: primary,
-                               cause: "feature \(examples.id) has \(activating.count) activating and \(quiet.count) non-activating examples; the embedding score needs both")
+            return descriptions.map { description in
+                .unscorable(name, examples, description, model: embedder.name, primary: primary,
+                            cause: "feature \(examples.id) has \(activating.count) activating and \(quiet.count) non-activating examples; the embedding score needs both")
+            }
         }
         let records = activating.map { ($0, true) } + quiet.map { ($0, false) }
-        var predictions = records.map { r, isActivating in
+        let predictions = records.map { r, isActivating in
             ExamplePrediction(text: promptText(r.tokens), tokens: r.tokens, activating: isActivating, quantile: r.quantile,
                               activations: r.activations)
         }
         let vectors: [[Float]]
         do {
-            vectors = try embedder.embed([queryPrefix + description.text] + predictions.map { documentPrefix + $0.text })
+            vectors = try embedder.embed(descriptions.map { queryPrefix + $0.text } + predictions.map { documentPrefix + $0.text })
         } catch {
-            for i in predictions.indices { predictions[i].failed = true }
-            var outcome = ScoreOutcome.unscorable(name, examples, description, model: embedder.name, primary: primary,
-                                                  cause: "embedding failed: \(error)")
-            outcome.failures[0].examples = Array(predictions.indices)
-            outcome.predictions = predictions
+            return descriptions.map { description in
+                var outcome = ScoreOutcome.unscorable(name, examples, description, model: embedder.name, primary: primary,
+                                                      cause: "embedding failed: \(error)")
+                outcome.failures[0].examples = Array(predictions.indices)
+                outcome.predictions = predictions.map { var p = $0; p.failed = true; return p }
+                return outcome
+            }
+        }
+        let documents = vectors.dropFirst(descriptions.count)
+        return descriptions.enumerated().map { d, description in
+            var scored = predictions
+            for (i, v) in zip(scored.indices, documents) {
+                scored[i].score = Double(SentenceEmbedder.cosineSimilarity(vectors[d], v))
+            }
+            var outcome = ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: embedder.name,
+                                       primaryMetric: primary, predictions: scored)
+            outcome.fillContinuousValues()
             return outcome
         }
-        for i in predictions.indices {
-            predictions[i].score = Double(SentenceEmbedder.cosineSimilarity(vectors[0], vectors[i + 1]))
-        }
-        var outcome = ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: embedder.name,
-                                   primaryMetric: primary, predictions: predictions)
-        outcome.fillContinuousValues()
-        return outcome
     }
 }
 
