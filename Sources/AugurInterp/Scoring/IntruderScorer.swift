@@ -10,7 +10,8 @@ import Foundation
 ///
 /// Rounds use disjoint examples: at most min(`intruderRounds`, activating/4, non-activating).
 /// Each round is one entry of ``ScoreOutcome/predictions``: `text` is the numbered list shown,
-/// `label` true, `predicted` whether the intruder was found, `score` the chosen position.
+/// `label` true, `predicted` whether the intruder was found, `score` the chosen position,
+/// `answer` the intruder's position.
 public struct IntruderScorer: FeatureScorer {
     public let model: any ChatModel
     public var options: LLMScorerOptions
@@ -55,7 +56,8 @@ public struct IntruderScorer: FeatureScorer {
         var predictions: [ExamplePrediction] = []
         var failures: [ScoringFailure] = []
         for (i, (round, asked)) in zip(plan, answers).enumerated() {
-            var p = ExamplePrediction(text: ScorerPrompts.numbered(round.texts), activating: false, label: true)
+            var p = ExamplePrediction(text: ScorerPrompts.numbered(round.texts), activating: false, label: true,
+                                      answer: round.intruder)
             switch asked {
             case let .answer(choice, _):
                 p.predicted = choice == round.intruder

@@ -74,13 +74,13 @@ public enum ReplyParser {
     }
 
     /// Reads the number of the chosen example (1…`options`) from a reply such as `3`,
-    /// `Example 3`, `The odd one out is example 3.` Fails when the reply names several
+    /// `Example 3`, `Set 3`, `The odd one out is example 3.` Fails when the reply names several
     /// different numbers without saying `example N` or `answer: N` once.
     public static func choice(_ reply: String, options: Int) -> Result<Int, ReplyError> {
         let w = words(reply[...]).map(\.text)
         let numbers = w.compactMap(Int.init).filter { (1...options).contains($0) }
         var marked: Set<Int> = []
-        for i in w.indices.dropLast() where ["example", "answer", "number", "is"].contains(w[i]) {
+        for i in w.indices.dropLast() where ["example", "set", "answer", "number", "is"].contains(w[i]) {
             if let n = Int(w[i + 1]), (1...options).contains(n) { marked.insert(n) }
         }
         if marked.count == 1, let n = marked.first { return .success(n) }

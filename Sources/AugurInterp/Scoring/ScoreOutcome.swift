@@ -36,8 +36,10 @@ public struct ExamplePrediction: Sendable, Equatable, Codable {
     public var predicted: Bool?
     /// Probability the scorer gave to `true`, when read from logprobs.
     public var probability: Double?
-    /// A continuous score (embedding cosine, surprisal loss drop, intruder: chosen position).
+    /// A continuous score (embedding cosine, surprisal loss drop; multiple choice: the chosen option).
     public var score: Double?
+    /// Multiple choice (intruder, output-based evaluation): the correct option, 1-based.
+    public var answer: Int?
     /// The true per-token activations (simulation).
     public var activations: [Float]?
     /// The simulated per-token activations (simulation, 0–9 scale expected values).
@@ -47,7 +49,7 @@ public struct ExamplePrediction: Sendable, Equatable, Codable {
 
     public init(text: String, tokens: [String]? = nil, activating: Bool, quantile: Int? = nil, label: Bool? = nil,
                 predicted: Bool? = nil, probability: Double? = nil, score: Double? = nil, activations: [Float]? = nil,
-                simulated: [Double]? = nil, failed: Bool = false) {
+                simulated: [Double]? = nil, answer: Int? = nil, failed: Bool = false) {
         self.text = text
         self.tokens = tokens
         self.activating = activating
@@ -58,6 +60,7 @@ public struct ExamplePrediction: Sendable, Equatable, Codable {
         self.score = score
         self.activations = activations
         self.simulated = simulated
+        self.answer = answer
         self.failed = failed
     }
 
