@@ -48,3 +48,18 @@ private func neuronSteering() throws -> FeatureSteering {
                                      examples: FeatureExamples(id: "no-latent", train: [], test: [], nonActivating: []))
     #expect(bad.value == nil && bad.failures.first?.cause.contains("no-latent") == true)
 }
+
+@Test func interventionScoresSteeredAgainstCleanContinuations() async throws {
+    let steering = try neuronSteering()
+    let scorer = InterventionScorer(steering: steering, surprisal: SurprisalScorer(model: steering.model),
+                                    prompts: ["The cat sat", "I think that"], klTarget: 0.5, maxTokens: 6)
+    let outcome = await scorer.score(FeatureDescription(method: "test", text: "cats"),
+                                     examples: FeatureExamples(id: "\(steering.hook)/100", train: [], test: [], nonActivating: []))
+    print("intervention:", outcome.values, outcome.notes)
+    #expect(outcome.failures.isEmpty)
+    #expect(outcome.predictions.map(\.activating) == [true, true, false, false])
+    #expect(outcome.predictions.allSatisfy { $0.score != nil })
+    // The headline is recomputable from the stored drops.
+    let drops = outcome.predictions.compactMap(\.score)
+    #expect(outcome.value == Metrics.auroc(scores: drops, labels: outcome.predictions.map(\.activating)))
+}
