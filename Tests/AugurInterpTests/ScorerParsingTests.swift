@@ -82,3 +82,24 @@ func binaryAnswersAreReadLeniently(reply: String) throws {
     #expect(positions[1].map { $0 == tokens[6] } == true)
     #expect(positions[2].map { $0 == tokens[9] } == true)
 }
+
+@Test func scorerListsParseAndNameUnknownScorers() throws {
+    #expect(try ScorerKind.parseList("detection, Fuzzing,detection,input-based") == [.detection, .fuzzing, .inputBased])
+    #expect {
+        _ = try ScorerKind.parseList("detection,vibes")
+    } throws: { error in
+        String(describing: error).contains("'vibes'") && String(describing: error).contains("output-based")
+    }
+}
+
+@Test func outcomesRoundTripThroughJSON() throws {
+    var outcome = ScoreOutcome(scorer: "detection", featureID: "f", description: digitsDescription, model: "m",
+                               values: [MetricKey.balancedAccuracy: 0.75], primaryMetric: MetricKey.balancedAccuracy,
+                               predictions: [ExamplePrediction(text: "a 1", activating: true, label: true, predicted: false,
+                                                               probability: 0.4)],
+                               failures: [ScoringFailure(examples: [1], cause: "LLM call failed", rawReply: nil)])
+    outcome.notes = ["n"]
+    let data = try JSONEncoder().encode(outcome)
+    #expect(try JSONDecoder().decode(ScoreOutcome.self, from: data) == outcome)
+    #expect(outcome.value == 0.75)
+}
