@@ -12,8 +12,11 @@ import Foundation
 /// let outcome = await DetectionScorer(model: chat).score(description, examples: examples)
 /// ```
 public struct DetectionScorer: FeatureScorer {
+    /// The LLM that answers the scoring prompts.
     public let model: any ChatModel
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
+    /// The scorer name recorded in every outcome.
     public var name: String { "detection" }
 
     public init(model: any ChatModel, options: LLMScorerOptions = LLMScorerOptions()) {
@@ -21,6 +24,7 @@ public struct DetectionScorer: FeatureScorer {
         self.options = options
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         await BinaryJudgement(kind: .detection, model: model, options: options).run(description, examples)
     }
@@ -32,8 +36,11 @@ public struct DetectionScorer: FeatureScorer {
 /// 1; non-activating examples have as many random tokens marked as a random activating example
 /// has — the correct answer is 0. Metrics as for ``DetectionScorer``.
 public struct FuzzingScorer: FeatureScorer {
+    /// The LLM that answers the scoring prompts.
     public let model: any ChatModel
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
+    /// The scorer name recorded in every outcome.
     public var name: String { "fuzzing" }
 
     public init(model: any ChatModel, options: LLMScorerOptions = LLMScorerOptions()) {
@@ -41,6 +48,7 @@ public struct FuzzingScorer: FeatureScorer {
         self.options = options
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         await BinaryJudgement(kind: .fuzzing, model: model, options: options).run(description, examples)
     }

@@ -10,13 +10,17 @@ import Foundation
 /// all-MiniLM-L6-v2 is symmetric (no query/document prefixes); `queryPrefix` and
 /// `documentPrefix` are there for embedders trained with them.
 public struct EmbeddingScorer: FeatureScorer {
+    /// The sentence embedder (all-MiniLM-L6-v2 by default in the pipeline).
     public let embedder: SentenceEmbedder
     /// Prepended to the description before embedding.
     public var queryPrefix: String
     /// Prepended to each example before embedding.
     public var documentPrefix: String
+    /// At most this many activating (test) examples; nil: all.
     public var maxActivating: Int?
+    /// At most this many non-activating examples; nil: all.
     public var maxNonActivating: Int?
+    /// The scorer name recorded in every outcome.
     public var name: String { "embedding" }
 
     public init(embedder: SentenceEmbedder, queryPrefix: String = "", documentPrefix: String = "",
@@ -28,6 +32,7 @@ public struct EmbeddingScorer: FeatureScorer {
         self.maxNonActivating = maxNonActivating
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         scoreAll([description], examples: examples)[0]
     }

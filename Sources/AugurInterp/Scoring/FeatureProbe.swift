@@ -6,8 +6,11 @@ import Foundation
 /// activations there with a sparse coder (an SAE, or a neuron basis), and returns the feature's
 /// value at every token. Used by the input-based evaluation.
 public final class FeatureProbe: Sendable {
+    /// The in-process language model.
     public let model: any LanguageModel
+    /// The sparse coder (SAE or neuron basis) whose features are read or steered.
     public let coder: any SparseCoder
+    /// Where the coder reads (and steering writes) the activations.
     public let hook: HookPoint
 
     /// A probe for the features of `coder`, which reads the activations at `hook` of `model`.

@@ -7,8 +7,11 @@ import Foundation
 /// for a neuron basis on `mlp.hook_post`, whose decoder direction lives in the residual stream,
 /// the neuron's own coordinate is raised instead.
 public final class FeatureSteering: Sendable {
+    /// The in-process language model.
     public let model: any LanguageModel
+    /// The sparse coder (SAE or neuron basis) whose features are read or steered.
     public let coder: any SparseCoder
+    /// Where the coder reads (and steering writes) the activations.
     public let hook: HookPoint
 
     public init(model: any LanguageModel, coder: any SparseCoder, hook: HookPoint) {

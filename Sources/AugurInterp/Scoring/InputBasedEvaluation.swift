@@ -11,13 +11,17 @@ import Foundation
 /// The feature is the latent number after the last `/` of the feature id (`HOOK/LATENT`), or
 /// whatever `latentForID` returns.
 public struct InputBasedEvaluation: FeatureScorer {
+    /// The LLM that answers the scoring prompts.
     public let model: any ChatModel
+    /// Reads the feature on the generated sentences.
     public let probe: FeatureProbe
     /// Sentences per set.
     public var k: Int
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
     /// Maps a feature id to its latent index in the probe's coder.
     public var latentForID: @Sendable (String) -> Int?
+    /// The scorer name recorded in every outcome.
     public var name: String { "input-based" }
 
     public init(model: any ChatModel, probe: FeatureProbe, k: Int = 5, options: LLMScorerOptions = LLMScorerOptions(),
@@ -29,6 +33,7 @@ public struct InputBasedEvaluation: FeatureScorer {
         self.latentForID = latentForID
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.pass
         guard let latent = latentForID(examples.id) else {

@@ -13,13 +13,19 @@ import Foundation
 ///
 /// Predictions: one per continuation, `activating` true for steered text, `score` its loss drop.
 public struct InterventionScorer: FeatureScorer {
+    /// Steers the subject model with the feature.
     public let steering: FeatureSteering
     /// Reads the continuations (may be the subject model itself).
     public let surprisal: SurprisalScorer
+    /// Prompts the steered model continues.
     public var prompts: [String]
+    /// Mean KL(clean ‖ steered) in nats that fixes the steering strength.
     public var klTarget: Double
+    /// Tokens generated per continuation.
     public var maxTokens: Int
+    /// Maps a feature id to its latent index (default: the number after the last `/`).
     public var latentForID: @Sendable (String) -> Int?
+    /// The scorer name recorded in every outcome.
     public var name: String { "intervention" }
 
     public init(steering: FeatureSteering, surprisal: SurprisalScorer,
@@ -34,6 +40,7 @@ public struct InterventionScorer: FeatureScorer {
         self.latentForID = latentForID
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.auroc
         let model = surprisal.model.info.name

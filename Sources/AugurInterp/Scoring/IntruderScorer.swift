@@ -13,10 +13,13 @@ import Foundation
 /// `label` true, `predicted` whether the intruder was found, `score` the chosen position,
 /// `answer` the intruder's position.
 public struct IntruderScorer: FeatureScorer {
+    /// The LLM that answers the scoring prompts.
     public let model: any ChatModel
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
     /// Activating examples per round (the round has one more).
     public var activatingPerRound = 4
+    /// The scorer name recorded in every outcome.
     public var name: String { "intruder" }
 
     public init(model: any ChatModel, options: LLMScorerOptions = LLMScorerOptions()) {
@@ -24,6 +27,7 @@ public struct IntruderScorer: FeatureScorer {
         self.options = options
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.accuracy
         var rng = SplitMix64(seed: options.seed)

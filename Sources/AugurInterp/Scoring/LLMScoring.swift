@@ -21,6 +21,7 @@ public struct LLMScorerOptions: Sendable, Equatable {
     public var concurrency: Int
     /// At most this many activating (test) and non-activating examples are used; nil: all.
     public var maxActivating: Int?
+    /// At most this many non-activating examples; nil: all.
     public var maxNonActivating: Int?
     /// Sampling temperature of the scorer LLM (0: greedy).
     public var temperature: Float

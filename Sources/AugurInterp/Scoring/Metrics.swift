@@ -24,9 +24,13 @@ public struct BinaryPrediction: Sendable, Equatable, Codable {
 /// Confusion-matrix metrics of binary predictions. A metric whose denominator is zero (e.g.
 /// recall with no positive examples) is nil, never a made-up 0 or 0.5.
 public struct ClassificationMetrics: Sendable, Equatable, Codable {
+    /// Label true, predicted true.
     public var truePositives: Int
+    /// Label false, predicted true.
     public var falsePositives: Int
+    /// Label false, predicted false.
     public var trueNegatives: Int
+    /// Label true, predicted false.
     public var falseNegatives: Int
     /// Predictions that were nil (failures), not counted above.
     public var unanswered: Int
@@ -147,8 +151,11 @@ public enum Metrics {
 
     /// A mean with a percentile bootstrap confidence interval.
     public struct MeanInterval: Sendable, Equatable, Codable {
+        /// The mean of the values.
         public var mean: Double
+        /// Lower end of the percentile interval.
         public var lower: Double
+        /// Upper end of the percentile interval.
         public var upper: Double
         /// Values the mean is over.
         public var count: Int

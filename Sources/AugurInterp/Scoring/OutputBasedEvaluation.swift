@@ -15,17 +15,23 @@ import Foundation
 /// A random feature whose steering cannot reach the KL target (e.g. a dead latent) is replaced
 /// by another; a target feature that cannot reach it is a failure of that KL target.
 public struct OutputBasedEvaluation: FeatureScorer {
+    /// The LLM that picks the target feature’s set.
     public let judge: any ChatModel
+    /// Steers the subject model with the feature.
     public let steering: FeatureSteering
     /// Neutral prompts to continue.
     public var prompts: [String]
+    /// KL(clean ‖ steered) targets in nats, one judged round each.
     public var klTargets: [Double]
+    /// Random other features steered as distractors.
     public var randomFeatures: Int
     /// Tokens generated per continuation.
     public var maxTokens: Int
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
     /// Maps a feature id to its latent index in the steering coder (default: the number after the last `/`).
     public var latentForID: @Sendable (String) -> Int?
+    /// The scorer name recorded in every outcome.
     public var name: String { "output-based" }
 
     public init(judge: any ChatModel, steering: FeatureSteering,
@@ -43,6 +49,7 @@ public struct OutputBasedEvaluation: FeatureScorer {
         self.latentForID = latentForID
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.accuracy
         let n = steering.coder.numLatents

@@ -91,8 +91,11 @@ public enum ReplyParser {
 
     /// One simulated activation: the token's 1-based index, the digit, and the reply line it was on.
     public struct DigitLine: Sendable, Equatable {
+        /// The token’s 1-based index.
         public var index: Int
+        /// The simulated activation, 0–9.
         public var digit: Int
+        /// The reply line (0-based) it was read from.
         public var line: Int
     }
 
@@ -124,6 +127,7 @@ public enum ReplyParser {
 
 /// Why a reply could not be read.
 public struct ReplyError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What could not be read, and why.
     public var description: String
     public init(_ description: String) { self.description = description }
 }

@@ -132,11 +132,17 @@ public struct ScoreOutcome: Sendable, Equatable, Codable {
 
 /// Names of the entries of ``ScoreOutcome/values``.
 public enum MetricKey {
+    /// Fraction of answered predictions that are right.
     public static let accuracy = "accuracy"
+    /// (recall + specificity) / 2.
     public static let balancedAccuracy = "balanced_accuracy"
+    /// TP / (TP + FP).
     public static let precision = "precision"
+    /// TP / (TP + FN).
     public static let recall = "recall"
+    /// 2TP / (2TP + FP + FN).
     public static let f1 = "f1"
+    /// Area under the ROC curve of probabilities or scores.
     public static let auroc = "auroc"
     /// Pearson correlation of simulated and true activations.
     public static let correlation = "correlation"

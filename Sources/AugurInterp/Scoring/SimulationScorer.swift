@@ -15,8 +15,11 @@ import Foundation
 /// the scale. Each record is one prompt (one record per request keeps the output short and
 /// lets a failed record fail alone).
 public struct SimulationScorer: FeatureScorer {
+    /// The LLM that answers the scoring prompts.
     public let model: any ChatModel
+    /// Batching, logprob, seed, repair and concurrency settings.
     public var options: LLMScorerOptions
+    /// The scorer name recorded in every outcome.
     public var name: String { "simulation" }
 
     public init(model: any ChatModel, options: LLMScorerOptions = LLMScorerOptions()) {
@@ -24,6 +27,7 @@ public struct SimulationScorer: FeatureScorer {
         self.options = options
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.correlation
         let activating = capped(examples.test, options.maxActivating)

@@ -11,13 +11,17 @@ import Foundation
 ///
 /// Each prefix is run once and its KV cache reused for every example (truncated back to the prefix).
 public struct SurprisalScorer: FeatureScorer {
+    /// The in-process language model.
     public let model: any LanguageModel
     /// The prompt before each example; `{description}` is replaced by the description.
     public var template: String
     /// The description used for the baseline.
     public var uninformativeDescription: String
+    /// At most this many activating (test) examples; nil: all.
     public var maxActivating: Int?
+    /// At most this many non-activating examples; nil: all.
     public var maxNonActivating: Int?
+    /// The scorer name recorded in every outcome.
     public var name: String { "surprisal" }
 
     public init(model: any LanguageModel,
@@ -31,6 +35,7 @@ public struct SurprisalScorer: FeatureScorer {
         self.maxNonActivating = maxNonActivating
     }
 
+    /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
         let primary = MetricKey.auroc
         let activating = capped(examples.test, maxActivating)
