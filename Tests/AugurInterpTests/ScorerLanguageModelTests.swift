@@ -28,8 +28,12 @@ private func wordRecord(_ text: String, value: Float) -> ActivationRecord {
     let examples = FeatureExamples(id: "french", train: [], test: french.map { wordRecord($0, value: 1) },
                                    nonActivating: english.map { wordRecord($0, value: 0) })
     let scorer = SurprisalScorer(model: model)
-    let right = await scorer.score(FeatureDescription(method: "test", text: "French text"), examples: examples)
-    let wrong = await scorer.score(FeatureDescription(method: "test", text: "computer programming"), examples: examples)
+    let outcomes = scorer.scoreAll([FeatureDescription(method: "test", text: "French text"),
+                                    FeatureDescription(method: "test", text: "computer programming")], examples: examples)
+    let right = outcomes[0], wrong = outcomes[1]
+    // The single-description entry point gives the same numbers.
+    let again = await scorer.score(FeatureDescription(method: "test", text: "French text"), examples: examples)
+    #expect(again.values == right.values)
     #expect(right.failures.isEmpty && wrong.failures.isEmpty)
     let r = try #require(right.value), w = try #require(wrong.value)
     let rd = try #require(right.values[MetricKey.meanDifference]), wd = try #require(wrong.values[MetricKey.meanDifference])

@@ -37,40 +37,56 @@ public struct SurprisalScorer: FeatureScorer {
 
     /// Scores `description` on `examples`; never throws: problems are failures in the outcome.
     public func score(_ description: FeatureDescription, examples: FeatureExamples) async -> ScoreOutcome {
+        scoreAll([description], examples: examples)[0]
+    }
+
+    /// Scores several descriptions of one feature, computing the uninformative baseline once.
+    public func scoreAll(_ descriptions: [FeatureDescription], examples: FeatureExamples) -> [ScoreOutcome] {
         let primary = MetricKey.auroc
         let activating = capped(examples.test, maxActivating)
         let quiet = capped(examples.nonActivating, maxNonActivating)
         guard !activating.isEmpty, !quiet.isEmpty else {
-            return .unscorable(name, examples, description, model: model.info.name, primary: primary,
-                               cause: "feature \(examples.id) has \(activating.count) activating and \(quiet.count) non-activating examples; the surprisal score needs both")
+            return descriptions.map { description in
+                .unscorable(name, examples, description, model: model.info.name, primary: primary,
+                            cause: "feature \(examples.id) has \(activating.count) activating and \(quiet.count) non-activating examples; the surprisal score needs both")
+            }
         }
         let records = activating.map { ($0, true) } + quiet.map { ($0, false) }
-        var predictions = records.map { r, isActivating in
+        let predictions = records.map { r, isActivating in
             ExamplePrediction(text: promptText(r.tokens), tokens: r.tokens, activating: isActivating, quantile: r.quantile,
                               activations: r.activations)
         }
         // A leading space so the text continues "Text:" as ordinary prose would.
         let ids = predictions.map { model.tokenizer.encode(" " + $0.text, addSpecialTokens: false) }
-        var failures: [ScoringFailure] = []
-        let informed: [Double?], baseline: [Double?]
+        func failed(_ description: FeatureDescription, _ error: any Error) -> ScoreOutcome {
+            ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: model.info.name,
+                         primaryMetric: primary, predictions: predictions.map { var p = $0; p.failed = true; return p },
+                         failures: [ScoringFailure(examples: Array(predictions.indices), cause: "forward pass failed: \(error)")])
+        }
+        let baseline: [Double?]
         do {
-            informed = try meanLosses(prefix: prompt(description.text), texts: ids)
             baseline = try meanLosses(prefix: prompt(uninformativeDescription), texts: ids)
         } catch {
-            for i in predictions.indices { predictions[i].failed = true }
-            failures.append(ScoringFailure(examples: Array(predictions.indices), cause: "forward pass failed: \(error)"))
-            return ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: model.info.name,
-                                primaryMetric: primary, predictions: predictions, failures: failures)
+            return descriptions.map { failed($0, error) }
         }
-        var empty: [Int] = []
-        for i in predictions.indices {
-            if let a = informed[i], let b = baseline[i] { predictions[i].score = b - a } else { predictions[i].failed = true; empty.append(i) }
+        return descriptions.map { description in
+            let informed: [Double?]
+            do {
+                informed = try meanLosses(prefix: prompt(description.text), texts: ids)
+            } catch {
+                return failed(description, error)
+            }
+            var scored = predictions
+            var empty: [Int] = []
+            for i in scored.indices {
+                if let a = informed[i], let b = baseline[i] { scored[i].score = b - a } else { scored[i].failed = true; empty.append(i) }
+            }
+            var outcome = ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: model.info.name,
+                                       primaryMetric: primary, predictions: scored)
+            if !empty.isEmpty { outcome.failures.append(ScoringFailure(examples: empty, cause: "example has no tokens")) }
+            outcome.fillContinuousValues()
+            return outcome
         }
-        if !empty.isEmpty { failures.append(ScoringFailure(examples: empty, cause: "example has no tokens")) }
-        var outcome = ScoreOutcome(scorer: name, featureID: examples.id, description: description, model: model.info.name,
-                                   primaryMetric: primary, predictions: predictions, failures: failures)
-        outcome.fillContinuousValues()
-        return outcome
     }
 
     func prompt(_ description: String) -> [Int32] {
