@@ -122,3 +122,20 @@ private func close(_ a: Double?, _ b: Double, _ tol: Double = 1e-9) -> Bool {
     #expect(close(r.spearman, 1))
     #expect(Metrics.scorerCorrelation(["f1": 1], ["f1": 2]) == nil)
 }
+
+@Test func summariesCountUnscoredFeaturesApart() throws {
+    func outcome(_ scorer: String, _ method: String, _ value: Double?, failures: Int = 0) -> ScoreOutcome {
+        ScoreOutcome(scorer: scorer, featureID: "f", description: FeatureDescription(method: method, text: "d"), model: "m",
+                     values: value.map { [MetricKey.balancedAccuracy: $0] } ?? [:], primaryMetric: MetricKey.balancedAccuracy,
+                     failures: (0..<failures).map { _ in ScoringFailure(examples: [], cause: "x") })
+    }
+    let summaries = ScorerSummary.summarize([
+        outcome("detection", "maxact", 0.8), outcome("detection", "maxact", 0.6), outcome("detection", "maxact", nil, failures: 4),
+        outcome("fuzzing", "maxact", 0.7, failures: 1),
+    ])
+    #expect(summaries.map(\.scorer) == ["detection", "fuzzing"])
+    let d = summaries[0]
+    #expect(d.outcomes == 3 && d.scored == 2 && d.unscored == 1 && d.failures == 4)
+    #expect(close(d.mean?.mean, 0.7))  // the unscored feature is not a 0 or a 0.5
+    #expect(summaries[1].mean?.mean == 0.7 && summaries[1].failures == 1)
+}
