@@ -19,14 +19,14 @@ private func listWithLogprobs(_ answers: [Bool]) -> ChatResponse {
                                          TokenAlternative(token: space + "0", logprob: log(1 - p1))]))
     }
     tokens.append(TokenLogprob(token: "]", logprob: 0, top: []))
-    return ScriptedChatModel.response(tokens.map(\.token).joined(), logprobs: tokens)
+    return ScorerScriptedChat.response(tokens.map(\.token).joined(), logprobs: tokens)
 }
 
 private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]" }
 
 @Test func detectionWithAPerfectJudgeScoresOne() async throws {
-    let judge = ScriptedChatModel { request in list(request.exampleTexts.map(hasDigit)) }
-    let outcome = await DetectionScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let judge = ScorerScriptedChat { request in list(request.scoringExampleTexts.map(hasDigit)) }
+    let outcome = await DetectionScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.scorer == "detection" && outcome.featureID == "blocks.3.hook_resid_post/17")
     #expect(outcome.predictions.count == 20 && outcome.failures.isEmpty)
     #expect(outcome.value == 1)
@@ -35,21 +35,21 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
     #expect(outcome.notes.contains { $0.contains("AUROC omitted") })
     // 4 prompts of 5 examples, shuffled: not all activating examples come first.
     let calls = judge.calls
-    #expect(calls.count == 4 && calls.allSatisfy { $0.exampleTexts.count == 5 })
-    #expect(!calls.prefix(2).allSatisfy { $0.exampleTexts.allSatisfy(hasDigit) })
+    #expect(calls.count == 4 && calls.allSatisfy { $0.scoringExampleTexts.count == 5 })
+    #expect(!calls.prefix(2).allSatisfy { $0.scoringExampleTexts.allSatisfy(hasDigit) })
     #expect(calls.allSatisfy { !$0.logprobs })  // the model does not support them
-    #expect(calls[0].question.contains("numbers and digits"))
+    #expect(calls[0].scoringQuestion.contains("numbers and digits"))
     // Per-quantile accuracies are there.
     #expect(outcome.values[MetricKey.quantileAccuracy(1)] == 1)
 }
 
 @Test func detectionReadsProbabilitiesFromLogprobs() async throws {
     // A judge that misses two activating examples (says 0) but with P(1) = 0.3 like the true 0s.
-    let judge = ScriptedChatModel(logprobs: true) { request in
+    let judge = ScorerScriptedChat(logprobs: true) { request in
         #expect(request.logprobs && request.topLogprobs == 20)
-        return listWithLogprobs(request.exampleTexts.map { hasDigit($0) && !$0.contains("bridge") && !$0.contains("recipe") })
+        return listWithLogprobs(request.scoringExampleTexts.map { hasDigit($0) && !$0.contains("bridge") && !$0.contains("recipe") })
     }
-    let outcome = await DetectionScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await DetectionScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.failures.isEmpty)
     for p in outcome.predictions {
         #expect(p.probability.map { abs($0 - (p.predicted == true ? 0.8 : 0.3)) < 1e-5 } == true)
@@ -64,15 +64,15 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 }
 
 @Test func perExamplePromptsReadTheFirstTokenProbability() async throws {
-    let judge = ScriptedChatModel(logprobs: true) { request in
+    let judge = ScorerScriptedChat(logprobs: true) { request in
         #expect(request.maxTokens <= 4)
-        let yes = request.question.split(separator: "\n").contains { $0.hasPrefix("Example:") && hasDigit(String($0)) }
+        let yes = request.scoringQuestion.split(separator: "\n").contains { $0.hasPrefix("Example:") && hasDigit(String($0)) }
         let top = [TokenAlternative(token: "1", logprob: log(yes ? 0.6 : 0.1)), TokenAlternative(token: " 1", logprob: log(0.1)),
                    TokenAlternative(token: "0", logprob: log(yes ? 0.3 : 0.8))]
-        return ScriptedChatModel.response(yes ? "1" : "0", logprobs: [TokenLogprob(token: yes ? "1" : "0", logprob: top[yes ? 0 : 2].logprob, top: top)])
+        return ScorerScriptedChat.response(yes ? "1" : "0", logprobs: [TokenLogprob(token: yes ? "1" : "0", logprob: top[yes ? 0 : 2].logprob, top: top)])
     }
     let options = LLMScorerOptions(perExamplePrompts: true)
-    let outcome = await DetectionScorer(model: judge, options: options).score(digitsDescription, examples: digitExamples())
+    let outcome = await DetectionScorer(model: judge, options: options).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(judge.calls.count == 20)
     for p in outcome.predictions {
         // yes: (0.6 + 0.1) / 1.0; no: (0.1 + 0.1) / 1.0.
@@ -82,23 +82,23 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 }
 
 @Test func garbageRepliesAreRepairedOnce() async throws {
-    let judge = ScriptedChatModel { request in
-        request.isRepair ? list(request.exampleTexts.map(hasDigit)) : "Hmm, the first and maybe the third one?"
+    let judge = ScorerScriptedChat { request in
+        request.isScoringRepair ? list(request.scoringExampleTexts.map(hasDigit)) : "Hmm, the first and maybe the third one?"
     }
-    let outcome = await DetectionScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await DetectionScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.failures.isEmpty)
     #expect(outcome.value == 1)
     let calls = judge.calls
     #expect(calls.count == 8)
     // The repair turn carries the bad reply and says what was wrong.
-    let repair = try #require(calls.first { $0.isRepair })
+    let repair = try #require(calls.first { $0.isScoringRepair })
     #expect(repair.messages.dropLast().last?.content == "Hmm, the first and maybe the third one?")
-    #expect(repair.question.contains("expected 5 answers"))
+    #expect(repair.scoringQuestion.contains("expected 5 answers"))
 }
 
 @Test func unrepairableRepliesAreFailuresWithNoScore() async throws {
-    let judge = ScriptedChatModel { _ in "I cannot tell." }
-    let outcome = await DetectionScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let judge = ScorerScriptedChat { _ in "I cannot tell." }
+    let outcome = await DetectionScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.value == nil)
     #expect(outcome.values[MetricKey.accuracy] == nil && outcome.values[MetricKey.f1] == nil)
     #expect(outcome.values[MetricKey.answeredFraction] == 0)
@@ -109,14 +109,14 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 }
 
 @Test func failedCallsAreCountedApartFromPredictions() async throws {
-    let judge = ScriptedChatModel { request in
-        if request.exampleTexts.contains(where: { $0.contains("bridge") }) {
+    let judge = ScorerScriptedChat { request in
+        if request.scoringExampleTexts.contains(where: { $0.contains("bridge") }) {
             throw LLMError.timeout(url: "http://judge", seconds: 30)
         }
         // Wrong on everything else would give 0; right gives 1: answer right.
-        return list(request.exampleTexts.map(hasDigit))
+        return list(request.scoringExampleTexts.map(hasDigit))
     }
-    let outcome = await DetectionScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await DetectionScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.failures.count == 1)
     let failure = try #require(outcome.failures.first)
     #expect(failure.cause.contains("did not answer within 30"))
@@ -128,9 +128,9 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 }
 
 @Test func missingNonActivatingExamplesIsAFailureNotACrash() async throws {
-    let judge = ScriptedChatModel { _ in "[1]" }
+    let judge = ScorerScriptedChat { _ in "[1]" }
     for scorer in [DetectionScorer(model: judge) as any FeatureScorer, FuzzingScorer(model: judge), IntruderScorer(model: judge)] {
-        let outcome = await scorer.score(digitsDescription, examples: digitExamples(quiet: 0))
+        let outcome = await scorer.score(scorerDigitsDescription, examples: scorerDigitExamples(quiet: 0))
         #expect(outcome.value == nil)
         #expect(outcome.failures.count == 1)
         #expect(outcome.failures.first?.cause.contains("non-activating") == true)
@@ -140,13 +140,13 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 
 @Test func fuzzingHighlightsActiveAndRandomTokens() async throws {
     // Judge: the highlights are right when every marked span holds a digit.
-    let judge = ScriptedChatModel { request in
-        list(request.exampleTexts.map { text in
+    let judge = ScorerScriptedChat { request in
+        list(request.scoringExampleTexts.map { text in
             let spans = text.components(separatedBy: "<<").dropFirst().map { $0.components(separatedBy: ">>")[0] }
             return !spans.isEmpty && spans.allSatisfy(hasDigit)
         })
     }
-    let outcome = await FuzzingScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await FuzzingScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.scorer == "fuzzing" && outcome.failures.isEmpty)
     #expect(outcome.value == 1)
     for p in outcome.predictions {
@@ -157,38 +157,38 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
     let first = try #require(outcome.predictions.first { $0.text.contains("bridge") })
     #expect(first.text == "The bridge opened in <<1932>> after six years of work.")
     // A judge that accepts every highlight is at chance.
-    let yesMan = ScriptedChatModel { request in list(request.exampleTexts.map { _ in true }) }
-    let naive = await FuzzingScorer(model: yesMan).score(digitsDescription, examples: digitExamples())
+    let yesMan = ScorerScriptedChat { request in list(request.scoringExampleTexts.map { _ in true }) }
+    let naive = await FuzzingScorer(model: yesMan).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(naive.value == 0.5)
     #expect(naive.values[MetricKey.precision] == 0.5)
 }
 
 @Test func intruderFindsTheOddExampleOrFails() async throws {
-    let judge = ScriptedChatModel { request in
-        let texts = request.exampleTexts
+    let judge = ScorerScriptedChat { request in
+        let texts = request.scoringExampleTexts
         return "Example \((texts.firstIndex { !hasDigit($0) } ?? 0) + 1)"
     }
-    let outcome = await IntruderScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await IntruderScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.predictions.count == 2)  // 10 activating / 4 per round
     #expect(outcome.value == 1 && outcome.failures.isEmpty)
-    #expect(judge.calls.allSatisfy { $0.exampleTexts.count == 5 && $0.question.contains("numbers and digits") })
+    #expect(judge.calls.allSatisfy { $0.scoringExampleTexts.count == 5 && $0.scoringQuestion.contains("numbers and digits") })
     // An undecided judge fails every round; no score.
-    let undecided = ScriptedChatModel { _ in "2 or 4" }
-    let failed = await IntruderScorer(model: undecided).score(digitsDescription, examples: digitExamples())
+    let undecided = ScorerScriptedChat { _ in "2 or 4" }
+    let failed = await IntruderScorer(model: undecided).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(failed.value == nil && failed.failures.count == 2)
     #expect(failed.failures.allSatisfy { $0.cause.contains("several example numbers") })
     // Without the description.
     var options = LLMScorerOptions()
     options.intruderShowsDescription = false
-    let blind = ScriptedChatModel { _ in "1" }
-    _ = await IntruderScorer(model: blind, options: options).score(digitsDescription, examples: digitExamples())
-    #expect(blind.calls.allSatisfy { !$0.question.contains("numbers and digits") })
+    let blind = ScorerScriptedChat { _ in "1" }
+    _ = await IntruderScorer(model: blind, options: options).score(scorerDigitsDescription, examples: scorerDigitExamples())
+    #expect(blind.calls.allSatisfy { !$0.scoringQuestion.contains("numbers and digits") })
 }
 
 /// The simulation judge: reads `index<TAB>token` lines and answers 9 for tokens with a digit, 0
 /// otherwise; with logprobs, a 9 has alternatives {9: 0.5, 8: 0.5} and a 0 {0: 0.9, 1: 0.1}.
 private func simulationReply(_ request: ChatRequest, logprobs: Bool, skipLine: Int? = nil) -> ChatResponse {
-    let rows = request.originalQuestion.split(separator: "\n").compactMap { line -> (Int, String)? in
+    let rows = request.scoringOriginalQuestion.split(separator: "\n").compactMap { line -> (Int, String)? in
         let parts = line.split(separator: "\t", maxSplits: 1)
         guard parts.count == 2, let i = Int(parts[0]) else { return nil }
         return (i, String(parts[1]))
@@ -202,12 +202,12 @@ private func simulationReply(_ request: ChatRequest, logprobs: Bool, skipLine: I
                    TokenLogprob(token: "\t", logprob: 0, top: []),
                    TokenLogprob(token: fires ? "9" : "0", logprob: top[0].logprob, top: top)]
     }
-    return ScriptedChatModel.response(tokens.map(\.token).joined(), logprobs: logprobs ? tokens : nil)
+    return ScorerScriptedChat.response(tokens.map(\.token).joined(), logprobs: logprobs ? tokens : nil)
 }
 
 @Test func simulationUsesExpectedDigitsFromLogprobs() async throws {
-    let judge = ScriptedChatModel(logprobs: true) { simulationReply($0, logprobs: true) }
-    let outcome = await SimulationScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let judge = ScorerScriptedChat(logprobs: true) { simulationReply($0, logprobs: true) }
+    let outcome = await SimulationScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.failures.isEmpty && outcome.predictions.count == 20)
     for p in outcome.predictions {
         let simulated = try #require(p.simulated)
@@ -218,21 +218,21 @@ private func simulationReply(_ request: ChatRequest, logprobs: Bool, skipLine: I
     #expect(abs((outcome.value ?? 0) - 1) < 1e-9)
     #expect(judge.calls.count == 20)
     // Without logprobs the parsed digits are used.
-    let plain = ScriptedChatModel { simulationReply($0, logprobs: false) }
-    let parsed = await SimulationScorer(model: plain).score(digitsDescription, examples: digitExamples())
+    let plain = ScorerScriptedChat { simulationReply($0, logprobs: false) }
+    let parsed = await SimulationScorer(model: plain).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(parsed.predictions.allSatisfy { $0.simulated?.allSatisfy { $0 == 0 || $0 == 9 } == true })
     #expect(abs((parsed.value ?? 0) - 1) < 1e-9)
 }
 
 @Test func simulationFailsRecordsWithMissingTokens() async throws {
     // Drops token 2 of every plain sentence, even after repair: those records fail.
-    let judge = ScriptedChatModel { request in
-        let tokenHasDigit = request.originalQuestion.split(separator: "\n").contains { line in
+    let judge = ScorerScriptedChat { request in
+        let tokenHasDigit = request.scoringOriginalQuestion.split(separator: "\n").contains { line in
             line.split(separator: "\t").dropFirst().joined().contains(where: \.isNumber)
         }
         return simulationReply(request, logprobs: false, skipLine: tokenHasDigit ? nil : 2)
     }
-    let outcome = await SimulationScorer(model: judge).score(digitsDescription, examples: digitExamples())
+    let outcome = await SimulationScorer(model: judge).score(scorerDigitsDescription, examples: scorerDigitExamples())
     #expect(outcome.failures.count == 10)
     #expect(outcome.failures.allSatisfy { $0.cause.contains("token(s) 2") })
     #expect(outcome.predictions.filter(\.failed).allSatisfy { !$0.activating })

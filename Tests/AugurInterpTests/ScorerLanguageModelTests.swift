@@ -60,8 +60,8 @@ private func wordRecord(_ text: String, value: Float) -> ActivationRecord {
     }
     let neuron = try #require(difference.indices.max { difference[$0] < difference[$1] })
     // The evaluation uses the other three sentences of each language.
-    func writer(_ first: [String], _ second: [String]) -> ScriptedChatModel {
-        ScriptedChatModel { _ in
+    func writer(_ first: [String], _ second: [String]) -> ScorerScriptedChat {
+        ScorerScriptedChat { _ in
             "ACTIVATING:\n" + first.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
                 + "\n\nNON-ACTIVATING:\n" + second.enumerated().map { "\($0.offset + 1). \($0.element)" }.joined(separator: "\n")
         }
@@ -85,7 +85,7 @@ private func wordRecord(_ text: String, value: Float) -> ActivationRecord {
     let model = try ScorerModels.smollm.get()
     let hook = try HookPoint.parse("blocks.2.mlp.hook_post", layers: model.config.layers)
     let probe = FeatureProbe(model: model, coder: try NeuronBasis(width: model.config.dMLP), hook: hook)
-    let chat = ScriptedChatModel { _ in "Sure, here are some sentences about cats." }
+    let chat = ScorerScriptedChat { _ in "Sure, here are some sentences about cats." }
     let outcome = await InputBasedEvaluation(model: chat, probe: probe).score(
         FeatureDescription(method: "test", text: "cats"), examples: FeatureExamples(id: "\(hook)/5", train: [], test: [], nonActivating: []))
     #expect(outcome.value == nil)
@@ -97,7 +97,7 @@ private func wordRecord(_ text: String, value: Float) -> ActivationRecord {
     let model = try ScorerModels.smollm.get()
     let hook = try HookPoint.parse("blocks.0.mlp.hook_post", layers: model.config.layers)
     let probe = FeatureProbe(model: model, coder: try NeuronBasis(width: model.config.dMLP), hook: hook)
-    let chat = ScriptedChatModel { _ in
+    let chat = ScorerScriptedChat { _ in
         "**Activating:**\n- \"One two three.\"\n- Four five.\n\n**Non-activating:**\n1) Red and blue.\n2) Green."
     }
     let outcome = await InputBasedEvaluation(model: chat, probe: probe, k: 2).score(

@@ -21,7 +21,7 @@ enum ScorerModels {
         var withDigits: [ActivationRecord] = [], without: [ActivationRecord] = []
         for doc in try corpus.get().shuffled(seed: seed) {
             for sentence in doc.split(separator: ". ") where sentence.count > 50 && sentence.count < 200 {
-                let record = digitRecord(String(sentence) + ".", value: 1)
+                let record = scorerDigitRecord(String(sentence) + ".", value: 1)
                 if record.maxActivation > 0 {
                     if withDigits.count < count { withDigits.append(record) }
                 } else if without.count < count {
@@ -59,7 +59,7 @@ enum ScorerModels {
 
 @Test func embeddingScoreWithoutNonActivatingExamplesIsAFailure() async throws {
     let embedder = try ScorerModels.embedder.get()
-    let examples = FeatureExamples(id: "x", train: [], test: [digitRecord("In 1990 it rained.")], nonActivating: [])
-    let outcome = await EmbeddingScorer(embedder: embedder).score(digitsDescription, examples: examples)
+    let examples = FeatureExamples(id: "x", train: [], test: [scorerDigitRecord("In 1990 it rained.")], nonActivating: [])
+    let outcome = await EmbeddingScorer(embedder: embedder).score(scorerDigitsDescription, examples: examples)
     #expect(outcome.value == nil && outcome.failures.first?.cause.contains("non-activating") == true)
 }

@@ -93,7 +93,7 @@ func binaryAnswersAreReadLeniently(reply: String) throws {
 }
 
 @Test func outcomesRoundTripThroughJSON() throws {
-    var outcome = ScoreOutcome(scorer: "detection", featureID: "f", description: digitsDescription, model: "m",
+    var outcome = ScoreOutcome(scorer: "detection", featureID: "f", description: scorerDigitsDescription, model: "m",
                                values: [MetricKey.balancedAccuracy: 0.75], primaryMetric: MetricKey.balancedAccuracy,
                                predictions: [ExamplePrediction(text: "a 1", activating: true, label: true, predicted: false,
                                                                probability: 0.4)],

@@ -29,7 +29,7 @@ private func neuronSteering() throws -> FeatureSteering {
 
 @Test func outputBasedEvaluationAsksTheJudgeToPickTheSteeredSet() async throws {
     let steering = try neuronSteering()
-    let judge = ScriptedChatModel { _ in "Set 2" }
+    let judge = ScorerScriptedChat { _ in "Set 2" }
     let evaluation = OutputBasedEvaluation(judge: judge, steering: steering, prompts: ["The cat sat", "I think that"],
                                            klTargets: [0.5], randomFeatures: 2, maxTokens: 4)
     let outcome = await evaluation.score(FeatureDescription(method: "test", text: "cats"),
@@ -40,7 +40,7 @@ private func neuronSteering() throws -> FeatureSteering {
     #expect((1...3).contains(answer))
     #expect(p.score == 2)
     #expect(outcome.value == (answer == 2 ? 1 : 0))
-    let question = try #require(judge.calls.first?.question)
+    let question = try #require(judge.calls.first?.scoringQuestion)
     #expect(question.contains("Set 1:") && question.contains("Set 3:") && question.contains("- The cat sat"))
     #expect(question.contains("Description: cats"))
     // A feature id without a latent is a failure, not a crash.
