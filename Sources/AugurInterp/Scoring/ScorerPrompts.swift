@@ -1,0 +1,120 @@
+import AugurLLM
+import Foundation
+
+/// The scorers' prompts, with their few-shot examples. Each builder returns the whole
+/// conversation (system, few-shot turns, the question).
+enum ScorerPrompts {
+    static func numbered(_ examples: [String]) -> String {
+        examples.enumerated().map { "Example \($0.offset + 1): \($0.element)" }.joined(separator: "\n")
+    }
+
+    static func binary(kind: BinaryJudgement.Kind, description: String, examples: [String], single: Bool) -> [ChatMessage] {
+        let task: String
+        switch kind {
+        case .detection:
+            task = """
+            You check descriptions of features of a language model. A feature fires on some pieces of text; \
+            you get its description and some text examples. For each example decide whether the feature \
+            fires on it, that is, whether the description fits some part of the example.
+            """
+        case .fuzzing:
+            task = """
+            You check descriptions of features of a language model. A feature fires on some tokens of a text; \
+            you get its description and some text examples in which some tokens are marked with << and >>. \
+            For each example decide whether the marked tokens are exactly the kind of tokens the description \
+            is about (1) or not (0).
+            """
+        }
+        let format = single
+            ? "Answer with a single digit, 1 (yes) or 0 (no), and nothing else."
+            : "Answer with a JSON list of 0s and 1s, one per example in order (1: yes, 0: no), and nothing else."
+        var messages = [ChatMessage(role: "system", content: task + "\n" + format)]
+        // Few-shot turns.
+        let shots: [(String, [String], [Bool])]
+        switch kind {
+        case .detection:
+            shots = [("mentions of fruit",
+                      ["She bought apples and pears at the market.", "The bus was late again this morning.",
+                       "Add a squeeze of lemon before serving."], [true, false, true])]
+        case .fuzzing:
+            shots = [("mentions of fruit",
+                      ["She bought <<apples>> and <<pears>> at the market.", "The bus <<was>> late again this morning.",
+                       "Add a squeeze of lemon <<before>> serving."], [true, false, false])]
+        }
+        for (desc, texts, answers) in shots {
+            if single {
+                for (t, a) in zip(texts, answers).prefix(2) {
+                    messages.append(ChatMessage(role: "user", content: question(desc, [t], single: true)))
+                    messages.append(ChatMessage(role: "assistant", content: a ? "1" : "0"))
+                }
+            } else {
+                messages.append(ChatMessage(role: "user", content: question(desc, texts, single: false)))
+                messages.append(ChatMessage(role: "assistant", content: "[" + answers.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]"))
+            }
+        }
+        messages.append(ChatMessage(role: "user", content: question(description, examples, single: single)))
+        return messages
+    }
+
+    static func question(_ description: String, _ examples: [String], single: Bool) -> String {
+        if single {
+            return "Description: \(description)\n\nExample: \(examples.first ?? "")\n\nAnswer 1 or 0."
+        }
+        return "Description: \(description)\n\n\(numbered(examples))\n\nAnswer with a list of \(examples.count) numbers (0 or 1)."
+    }
+
+    static func binaryRepair(problem: ReplyError, count: Int, single: Bool) -> String {
+        single
+            ? "I could not read your answer (\(problem)). Reply with only one digit: 1 or 0."
+            : "I could not read your answer (\(problem)). Reply with only a JSON list of \(count) numbers, each 0 or 1, for example [\(Array(repeating: "0", count: count).joined(separator: ", "))]."
+    }
+
+    static func intruder(description: String?, examples: [String]) -> [ChatMessage] {
+        let about = description.map { "All but one of the examples fit this description of a language-model feature: \($0)\n" }
+            ?? "All but one of the examples share a common pattern (a feature of a language model).\n"
+        let system = """
+        You find the odd one out. You get \(examples.count) numbered text examples. \
+        Exactly one of them does not belong with the others. Answer with the number of that example only.
+        """
+        let shot = ["The bank raised its interest rates.", "Stocks fell sharply on Monday.", "My cat sleeps on the sofa.",
+                    "Investors sold their bonds.", "The central bank cut rates."]
+        return [
+            ChatMessage(role: "system", content: system),
+            ChatMessage(role: "user", content: "All but one of the examples fit this description of a language-model feature: finance and markets\n\n\(numbered(shot))\n\nWhich example is the odd one out?"),
+            ChatMessage(role: "assistant", content: "3"),
+            ChatMessage(role: "user", content: "\(about)\n\(numbered(examples))\n\nWhich example is the odd one out?"),
+        ]
+    }
+
+    /// A token as shown in a simulation prompt: tabs and newlines escaped so each token is one line.
+    static func visible(_ token: String) -> String {
+        token.replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
+            .replacingOccurrences(of: "\r", with: "\\r")
+    }
+
+    static func simulationTable(_ tokens: [String]) -> String {
+        tokens.enumerated().map { "\($0.offset + 1)\t\(visible($0.element))" }.joined(separator: "\n")
+    }
+
+    static func simulation(description: String, tokens: [String]) -> [ChatMessage] {
+        let system = """
+        You predict how strongly a feature of a language model fires on each token of a text, given a \
+        description of the feature. You get the tokens one per line as `index<TAB>token`. Reply with one \
+        line per token, `index<TAB>activation`, where activation is a single digit from 0 (the feature is off) \
+        to 9 (it fires most strongly). The feature is off on most tokens. Write exactly one line for every \
+        token and nothing else.
+        """
+        let shotTokens = ["She", " ate", " an", " apple", " and", " a", " pear", "."]
+        let shotDigits = [0, 0, 0, 8, 0, 0, 7, 0]
+        return [
+            ChatMessage(role: "system", content: system),
+            ChatMessage(role: "user", content: "Description: mentions of fruit\n\n\(simulationTable(shotTokens))"),
+            ChatMessage(role: "assistant", content: shotDigits.enumerated().map { "\($0.offset + 1)\t\($0.element)" }.joined(separator: "\n")),
+            ChatMessage(role: "user", content: "Description: \(description)\n\n\(simulationTable(tokens))"),
+        ]
+    }
+
+    static func simulationRepair(problem: ReplyError, count: Int) -> String {
+        "I could not read your answer (\(problem)). Reply with exactly \(count) lines `index<TAB>digit`, for indices 1 to \(count), each digit between 0 and 9, and nothing else."
+    }
+}
