@@ -15,6 +15,14 @@ public struct ExplainSummary: Sendable, Equatable {
     public var retried: Int
     /// Pairs not finished because the run was cancelled (not recorded).
     public var cancelled: Int
+
+    public init(described: Int, failed: Int, alreadyDone: Int, retried: Int, cancelled: Int) {
+        self.described = described
+        self.failed = failed
+        self.alreadyDone = alreadyDone
+        self.retried = retried
+        self.cancelled = cancelled
+    }
 }
 
 /// The resumable explain stage: asks the store what is left, explains it with at most

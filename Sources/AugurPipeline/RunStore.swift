@@ -198,12 +198,15 @@ public final class RunStore: Sendable {
                 }
                 guard replace else { throw RunStoreError.configMismatch(path: file, stored: stored, given: configJSON) }
             }
-            let now = Date()
             try db.execute(sql: """
                 INSERT INTO run (id, config, created, augur_version) VALUES (1, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET config = excluded.config, augur_version = excluded.augur_version
-                """, arguments: [configJSON, now, augurVersion])
-            return RunInfo(configJSON: configJSON, created: now, augurVersion: augurVersion)
+                """, arguments: [configJSON, Date(), augurVersion])
+            // Read back, so the date has the precision it is stored with.
+            guard let row = try Row.fetchOne(db, sql: "SELECT config, created, augur_version FROM run WHERE id = 1") else {
+                throw RunStoreError.database(path: file, detail: "the run row vanished after it was written")
+            }
+            return RunInfo(configJSON: row["config"], created: row["created"], augurVersion: row["augur_version"])
         }
     }
 

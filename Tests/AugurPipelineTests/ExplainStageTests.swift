@@ -16,9 +16,9 @@ import Testing
 
         // First run: every request about "beta" gets garbage.
         let flaky = FakeExplainer(name: "fake") { request in
-            let last = request.messages.last?.content ?? ""
-            if last.contains("beta") && request.messages.count > 2 { return .success("<<beta>> again") }
-            if last.contains("beta") { return .success("I'm sorry, I can't.") }
+            let aboutBeta = request.messages.contains { $0.role == "user" && $0.content.contains("beta") }
+            if aboutBeta && request.messages.count > 2 { return .success("<<beta>> again") }
+            if aboutBeta { return .success("I'm sorry, I can't.") }
             return .success("[EXPLANATION]: The word in position one.")
         }
         let calls = Locked(0)
