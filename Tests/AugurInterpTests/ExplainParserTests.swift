@@ -52,14 +52,14 @@ import Testing
         let prompt = [
             ChatMessage(role: "system", content: "You study one feature of a neural language model."),
             ChatMessage(role: "user", content: "Excerpts where the feature is active:\n1. a <<b>>"),
-            ChatMessage(role: "assistant", content: "[EXPLANATION]: Names of rivers (Mississippi, Rhine, Nile)."),
+            ChatMessage(role: "assistant", content: "[EXPLANATION]: Names of rivers, such as the Rhine and the Nile."),
             ChatMessage(role: "user", content: "Excerpts where the feature is active:\n1. c <<d>>\n\nWhat do the marked tokens have in common"),
         ]
         let echo = ReplyParser.parse("What do the marked tokens have in common", prompt: prompt)
         #expect(echo.failureReason?.contains("echoes the prompt") == true)
         let system = ReplyParser.parse("[EXPLANATION]: You study one feature of a neural language model.", prompt: prompt)
         #expect(system.failureReason?.contains("echoes") == true)
-        let copy = ReplyParser.parse("[EXPLANATION]: Names of rivers (Mississippi, Rhine, Nile).", prompt: prompt)
+        let copy = ReplyParser.parse("[EXPLANATION]: Names of rivers, such as the Rhine and the Nile.", prompt: prompt)
         #expect(copy.failureReason?.contains("few-shot") == true)
         // An echoed header line is skipped when a real description follows (no marker).
         #expect(ReplyParser.parse("Excerpts where the feature is active:\nWords for colours", prompt: prompt) == .success("Words for colours"))

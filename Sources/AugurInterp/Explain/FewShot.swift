@@ -86,7 +86,7 @@ enum FewShot {
             tokenChange: TokenChangeEvidence(
                 clampValue: 10, raised: scores([" River", " valley", " basin", " flows"], from: 2.8, step: -0.4),
                 lowered: scores([" City", " Street", " Park"], from: -1.7, step: 0.3), positions: 1024),
-            inputAnswer: "Names of rivers (Mississippi, Rhine, Nile), including the word River when it is part of the name.",
+            inputAnswer: "Names of rivers, such as the Rhine, the Nile and the Mississippi River.",
             vocabAnswer: "Promotes words that follow a river's name: River, delta, basin, valley.",
             tokenChangeAnswer: "Makes the model continue with river geography (River, valley, basin) rather than city words.",
             ensembleAnswer: "Names of rivers; it promotes the words that follow them, such as River, delta, basin and valley."
