@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -68,6 +69,11 @@ let package = Package(
             dependencies: ["AugurLLM", "AugurModels", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")]
         ),
+        .target(
+            name: "AugurPipeline",
+            dependencies: ["AugurInterp", "AugurLLM", "AugurActivations", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
         .executableTarget(
             name: "augur",
             dependencies: [
@@ -77,6 +83,7 @@ let package = Package(
                 "AugurActivations",
                 "AugurLLM",
                 "AugurInterp",
+                "AugurPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -93,6 +100,7 @@ let package = Package(
         .testTarget(name: "AugurSAETests", dependencies: ["AugurSAE"]),
         .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
         .testTarget(name: "AugurInterpTests", dependencies: ["AugurInterp"]),
+        .testTarget(name: "AugurPipelineTests", dependencies: ["AugurPipeline"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
         .testTarget(
             name: "AugurServerTests",
