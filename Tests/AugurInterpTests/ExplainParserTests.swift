@@ -22,7 +22,7 @@ import Testing
 
     @Test(arguments: accepted)
     func lenientParsingFindsTheDescription(reply: String, expected: String) {
-        #expect(ReplyParser.parse(reply) == .success(expected))
+        #expect(DescriptionParser.parse(reply) == .success(expected))
     }
 
     static let rejected: [(String, String)] = [
@@ -41,7 +41,7 @@ import Testing
 
     @Test(arguments: rejected)
     func garbageIsRejectedWithAReason(reply: String, reason: String) {
-        guard case .failure(let r) = ReplyParser.parse(reply) else {
+        guard case .failure(let r) = DescriptionParser.parse(reply) else {
             Issue.record("accepted \(reply.debugDescription)")
             return
         }
@@ -55,21 +55,21 @@ import Testing
             ChatMessage(role: "assistant", content: "[EXPLANATION]: Names of rivers, such as the Rhine and the Nile."),
             ChatMessage(role: "user", content: "Excerpts where the feature is active:\n1. c <<d>>\n\nWhat do the marked tokens have in common"),
         ]
-        let echo = ReplyParser.parse("What do the marked tokens have in common", prompt: prompt)
+        let echo = DescriptionParser.parse("What do the marked tokens have in common", prompt: prompt)
         #expect(echo.failureReason?.contains("echoes the prompt") == true)
-        let system = ReplyParser.parse("[EXPLANATION]: You study one feature of a neural language model.", prompt: prompt)
+        let system = DescriptionParser.parse("[EXPLANATION]: You study one feature of a neural language model.", prompt: prompt)
         #expect(system.failureReason?.contains("echoes") == true)
-        let copy = ReplyParser.parse("[EXPLANATION]: Names of rivers, such as the Rhine and the Nile.", prompt: prompt)
+        let copy = DescriptionParser.parse("[EXPLANATION]: Names of rivers, such as the Rhine and the Nile.", prompt: prompt)
         #expect(copy.failureReason?.contains("few-shot") == true)
         // An echoed header line is skipped when a real description follows (no marker).
-        #expect(ReplyParser.parse("Excerpts where the feature is active:\nWords for colours", prompt: prompt) == .success("Words for colours"))
+        #expect(DescriptionParser.parse("Excerpts where the feature is active:\nWords for colours", prompt: prompt) == .success("Words for colours"))
         // A short phrase that happens to occur in the prompt is fine.
-        #expect(ReplyParser.parse("[EXPLANATION]: Rivers", prompt: prompt) == .success("Rivers"))
+        #expect(DescriptionParser.parse("[EXPLANATION]: Rivers", prompt: prompt) == .success("Rivers"))
     }
 
     @Test func lengthLimitIsConfigurable() {
-        #expect(ReplyParser.parse("[EXPLANATION]: Dates written as day month year", maxCharacters: 20).failureReason?.contains("too long") == true)
-        #expect(ReplyParser.parse("[EXPLANATION]: Dates written as day month year", maxCharacters: 100) == .success("Dates written as day month year"))
+        #expect(DescriptionParser.parse("[EXPLANATION]: Dates written as day month year", maxCharacters: 20).failureReason?.contains("too long") == true)
+        #expect(DescriptionParser.parse("[EXPLANATION]: Dates written as day month year", maxCharacters: 100) == .success("Dates written as day month year"))
     }
 }
 

@@ -9,39 +9,39 @@ import Testing
     "yes no no yes no", "[\"1\", \"0\", \"0\", \"1\", \"0\"]",
 ])
 func binaryAnswersAreReadLeniently(reply: String) throws {
-    #expect(try ReplyParser.binaryAnswers(reply, count: 5).get() == [true, false, false, true, false])
+    #expect(try AnswerParser.binaryAnswers(reply, count: 5).get() == [true, false, false, true, false])
 }
 
 @Test func unreadableBinaryRepliesSayWhy() throws {
     for reply in ["I think the first one fits.", "[1, 0, 1]", "", "[1, 0, 2, 1, 0] maybe"] {
-        guard case .failure(let e) = ReplyParser.binaryAnswers(reply, count: 5) else {
+        guard case .failure(let e) = AnswerParser.binaryAnswers(reply, count: 5) else {
             Issue.record("'\(reply)' should not parse")
             continue
         }
         #expect(e.description.contains("expected 5 answers"))
     }
-    #expect(try ReplyParser.binaryAnswers("1", count: 1).get() == [true])
-    #expect(try ReplyParser.binaryAnswers(" No.", count: 1).get() == [false])
+    #expect(try AnswerParser.binaryAnswers("1", count: 1).get() == [true])
+    #expect(try AnswerParser.binaryAnswers(" No.", count: 1).get() == [false])
 }
 
 @Test func choicesAreReadOrRefused() throws {
-    #expect(try ReplyParser.choice("3", options: 5).get() == 3)
-    #expect(try ReplyParser.choice("The odd one out is example 4.", options: 5).get() == 4)
-    #expect(try ReplyParser.choice("Example 2", options: 5).get() == 2)
-    #expect(try ReplyParser.choice("Examples 1, 3, 4 and 5 are about money, so the answer is 2.", options: 5).get() == 2)
-    #expect(throws: ReplyError.self) { try ReplyParser.choice("2 or 4", options: 5).get() }
-    #expect(throws: ReplyError.self) { try ReplyParser.choice("none of them", options: 5).get() }
-    #expect(throws: ReplyError.self) { try ReplyParser.choice("7", options: 5).get() }
+    #expect(try AnswerParser.choice("3", options: 5).get() == 3)
+    #expect(try AnswerParser.choice("The odd one out is example 4.", options: 5).get() == 4)
+    #expect(try AnswerParser.choice("Example 2", options: 5).get() == 2)
+    #expect(try AnswerParser.choice("Examples 1, 3, 4 and 5 are about money, so the answer is 2.", options: 5).get() == 2)
+    #expect(throws: ReplyError.self) { try AnswerParser.choice("2 or 4", options: 5).get() }
+    #expect(throws: ReplyError.self) { try AnswerParser.choice("none of them", options: 5).get() }
+    #expect(throws: ReplyError.self) { try AnswerParser.choice("7", options: 5).get() }
 }
 
 @Test func simulatedDigitsAreReadByIndex() throws {
-    let lines = try ReplyParser.simulatedDigits("1\t0\n2\t7\n3 the\t0\n\n4: 9", count: 4).get()
+    let lines = try AnswerParser.simulatedDigits("1\t0\n2\t7\n3 the\t0\n\n4: 9", count: 4).get()
     #expect(lines.map(\.digit) == [0, 7, 0, 9])
     #expect(lines.map(\.line) == [0, 1, 2, 4])
     // Unindexed single digits in order.
-    #expect(try ReplyParser.simulatedDigits("0\n5\n0", count: 3).get().map(\.digit) == [0, 5, 0])
+    #expect(try AnswerParser.simulatedDigits("0\n5\n0", count: 3).get().map(\.digit) == [0, 5, 0])
     // A missing token is named.
-    guard case .failure(let e) = ReplyParser.simulatedDigits("1\t0\n3\t2", count: 3) else {
+    guard case .failure(let e) = AnswerParser.simulatedDigits("1\t0\n3\t2", count: 3) else {
         Issue.record("a missing line must fail")
         return
     }
@@ -74,7 +74,7 @@ func binaryAnswersAreReadLeniently(reply: String) throws {
     let tokens = texts.enumerated().map { i, s in
         TokenLogprob(token: s, logprob: -Float(i), top: [TokenAlternative(token: s, logprob: -Float(i))])
     }
-    let lines = try ReplyParser.simulatedDigits(tokens.map(\.token).joined(), count: 3).get()
+    let lines = try AnswerParser.simulatedDigits(tokens.map(\.token).joined(), count: 3).get()
     let positions = LogprobReader.digitPositions(tokens, lines: lines)
     // Line 1's answer is the second "1", not the index; line 3's index token starts with a newline.
     #expect(positions.count == 3)

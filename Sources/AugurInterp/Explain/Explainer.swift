@@ -99,7 +99,7 @@ public struct Explainer: Sendable {
             usage.promptTokens += response.usage.promptTokens
             usage.cachedPromptTokens += response.usage.cachedPromptTokens
             usage.completionTokens += response.usage.completionTokens
-            switch ReplyParser.parse(response.text, prompt: messages, maxCharacters: options.maxDescriptionCharacters) {
+            switch DescriptionParser.parse(response.text, prompt: messages, maxCharacters: options.maxDescriptionCharacters) {
             case .success(let text):
                 return .success(ExplanationSuccess(
                     featureID: evidence.id, description: FeatureDescription(method: method.rawValue, text: text),

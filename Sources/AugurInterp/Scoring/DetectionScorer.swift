@@ -107,7 +107,7 @@ struct BinaryJudgement: Sendable {
             let asked: Asked<([Bool], [Double]?)> = await ask(
                 model, messages: messages, maxTokens: options.perExamplePrompts ? 4 : 8 + 6 * n, options: options,
                 parse: { response in
-                    ReplyParser.binaryAnswers(response.text, count: n).map { answers in
+                    AnswerParser.binaryAnswers(response.text, count: n).map { answers in
                         (answers, LogprobReader.yesProbabilities(response.logprobs, count: n))
                     }
                 },

@@ -54,7 +54,7 @@ public struct IntruderScorer: FeatureScorer {
         let answers = await boundedMap(plan, limit: options.concurrency) { round in
             await ask(model, messages: ScorerPrompts.intruder(description: shownDescription, examples: round.texts),
                       maxTokens: 8, options: options,
-                      parse: { ReplyParser.choice($0.text, options: round.texts.count) },
+                      parse: { AnswerParser.choice($0.text, options: round.texts.count) },
                       repair: { "I could not read your answer (\($0)). Reply with only the number (1 to \(round.texts.count)) of the odd example." })
         }
         var predictions: [ExamplePrediction] = []

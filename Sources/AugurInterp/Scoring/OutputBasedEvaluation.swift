@@ -102,7 +102,7 @@ public struct OutputBasedEvaluation: FeatureScorer {
             var p = ExamplePrediction(text: rendered, activating: true, label: true, answer: answer)
             let asked = await ask(judge, messages: Self.prompt(description.text, rendered: rendered, sets: sets.count),
                                   maxTokens: 8, options: options,
-                                  parse: { ReplyParser.choice($0.text, options: sets.count) },
+                                  parse: { AnswerParser.choice($0.text, options: sets.count) },
                                   repair: { "I could not read your answer (\($0)). Reply with only the number of the set (1 to \(sets.count))." })
             switch asked {
             case let .answer(choice, _):

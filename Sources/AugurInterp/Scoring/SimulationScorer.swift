@@ -44,7 +44,7 @@ public struct SimulationScorer: FeatureScorer {
                 model, messages: ScorerPrompts.simulation(description: description.text, tokens: record.tokens),
                 maxTokens: 8 + 6 * n, options: options,
                 parse: { response in
-                    ReplyParser.simulatedDigits(response.text, count: n).map { lines -> [Double] in
+                    AnswerParser.simulatedDigits(response.text, count: n).map { lines -> [Double] in
                         let positions = response.logprobs.map { LogprobReader.digitPositions($0, lines: lines) }
                         return lines.enumerated().map { k, line in
                             positions?[k].flatMap(LogprobReader.expectedDigit) ?? Double(line.digit)

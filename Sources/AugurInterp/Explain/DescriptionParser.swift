@@ -16,7 +16,7 @@ public struct ReplyRejection: Error, Sendable, Equatable, CustomStringConvertibl
 /// ("Sure, here it is:") nor an echo of the prompt; quotes, markdown and `Explanation:`-style
 /// prefixes are stripped. Empty, overlong, refusing, question-like and prompt-echoing replies are
 /// rejected with the reason.
-public enum ReplyParser {
+public enum DescriptionParser {
     /// The description in `reply`, or why there is none. `prompt` (the conversation that was sent)
     /// lets echoes of it and copies of its few-shot answers be recognised.
     public static func parse(_ reply: String, prompt: [ChatMessage] = [], maxCharacters: Int = 400) -> Result<String, ReplyRejection> {

@@ -3,7 +3,7 @@ import Foundation
 
 /// Lenient readers of scorer replies. Each returns the answers or a sentence saying why the
 /// reply could not be read (which goes into the repair prompt and, finally, the failure).
-public enum ReplyParser {
+public enum AnswerParser {
     /// A word of a reply, lowercased, with the line it is on.
     struct Word {
         var text: String
@@ -150,7 +150,7 @@ public enum LogprobReader {
     public static func yesProbability(_ t: TokenLogprob) -> Double? {
         var yes = 0.0, no = 0.0
         for a in alternatives(t) {
-            switch ReplyParser.boolean(normalized(a.token)) {
+            switch AnswerParser.boolean(normalized(a.token)) {
             case true?: yes += exp(Double(a.logprob))
             case false?: no += exp(Double(a.logprob))
             case nil: break
@@ -161,7 +161,7 @@ public enum LogprobReader {
 
     /// The generated positions whose token reads as a yes/no answer, in order.
     public static func answerPositions(_ logprobs: [TokenLogprob]) -> [TokenLogprob] {
-        logprobs.filter { ReplyParser.boolean(normalized($0.token)) != nil && !normalized($0.token).isEmpty }
+        logprobs.filter { AnswerParser.boolean(normalized($0.token)) != nil && !normalized($0.token).isEmpty }
     }
 
     /// One probability per answer when the reply's answer tokens line up one-to-one with `count`
@@ -190,7 +190,7 @@ public enum LogprobReader {
     /// For each parsed simulation line, the position that generated its digit: the last token on
     /// that reply line that is exactly that digit (after trimming whitespace). Lines are counted
     /// by the newlines in the concatenated tokens, so this assumes the reply is their concatenation.
-    public static func digitPositions(_ logprobs: [TokenLogprob], lines: [ReplyParser.DigitLine]) -> [TokenLogprob?] {
+    public static func digitPositions(_ logprobs: [TokenLogprob], lines: [AnswerParser.DigitLine]) -> [TokenLogprob?] {
         var byLine: [Int: [(digit: Int, position: TokenLogprob)]] = [:]
         var line = 0
         for t in logprobs {
