@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "AugurSAETests", dependencies: ["AugurSAE"]),
         .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
         .testTarget(name: "AugurInterpTests", dependencies: ["AugurInterp"]),
+        .testTarget(name: "AugurLLMTests", dependencies: ["AugurLLM"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
     ],
     swiftLanguageModes: [.v6]
