@@ -5,15 +5,19 @@ import Foundation
 /// A chat model running in-process on the CPU (an instruct model loaded by ``ModelLoader``).
 ///
 /// Requests are rendered with the model's chat template and answered on one dedicated worker
-/// thread, so `complete` never blocks the Swift concurrency pool. Concurrent requests are admitted
-/// in FIFO order; up to `maxBatch` of them decode together in one batched forward pass.
+/// thread, so `complete` never blocks the Swift concurrency pool. Concurrent requests are served
+/// in FIFO order, one at a time by default. With `maxBatch` > 1, up to that many decode together in
+/// one batched forward pass: more tokens per second, but the quantized kernels for several tokens
+/// round differently from the one-token kernel, so answers then depend slightly on which requests
+/// happen to run alongside (logprobs differ by a few hundredths of a nat; greedy text can change).
 ///
 /// Prompts often repeat a long prefix (system prompt, few-shot examples). The KV caches of the
 /// last `prefixCacheEntries` prompts are kept, and a new prompt copies the longest reusable prefix
 /// from them and computes only the rest. Prefill is cut into chunks at message starts (and every
 /// `prefillChunk` tokens within a message), and a prefix is reused only up to a chunk boundary
 /// both prompts share, so the reused keys and values are exactly those a fresh prefill computes:
-/// answers and logprobs do not depend on the cache, nor on which requests run alongside.
+/// with `maxBatch` 1, answers and logprobs are bit-for-bit the same with or without the cache and
+/// whatever the concurrency.
 ///
 /// Logprobs are the natural-log softmax of the model's raw logits (before temperature).
 public final class LocalChatModel: ChatModel {
@@ -33,9 +37,10 @@ public final class LocalChatModel: ChatModel {
     ///   - name: the name recorded in responses (default: the model's catalog or file name).
     ///   - prefixCacheEntries: how many recent prompts' KV caches to keep for prefix reuse (0: none).
     ///   - prefillChunk: most prompt tokens per prefill forward pass within one message.
-    ///   - maxBatch: most requests decoded together in one forward pass (1: strictly one at a time).
+    ///   - maxBatch: most requests decoded together in one forward pass (1: one at a time, and
+    ///     answers independent of concurrency; at most 4 keep the quantized decode kernels).
     public init(model: any LanguageModel, name: String? = nil, prefixCacheEntries: Int = 4,
-                prefillChunk: Int = 512, maxBatch: Int = 4) {
+                prefillChunk: Int = 512, maxBatch: Int = 1) {
         self.model = model
         self.name = name ?? model.info.name
         engine = LocalEngine(model: model, name: self.name, prefixCacheEntries: prefixCacheEntries,

@@ -72,7 +72,8 @@ final class LocalEngine: @unchecked Sendable {
     init(model: any LanguageModel, name: String, prefixCacheEntries: Int, prefillChunk: Int, maxBatch: Int) {
         self.model = model
         modelName = name
-        self.maxBatch = max(1, maxBatch)
+        // More than 4 rows would leave the quantized kernels for dequantized f32 products.
+        self.maxBatch = min(4, max(1, maxBatch))
         self.prefillChunk = max(PrefillPlan.minChunk, prefillChunk)
         let ids = model.tokenizer.encode("<|im_start|>", addSpecialTokens: false)
         messageStart = ids.count == 1 ? ids[0] : nil
