@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(name: "AugurActivationsTests", dependencies: ["AugurActivations"]),
         .testTarget(name: "AugurInterpTests", dependencies: ["AugurInterp"]),
         .testTarget(name: "AugurPipelineTests", dependencies: ["AugurPipeline"]),
+        .testTarget(name: "AugurLLMTests", dependencies: ["AugurLLM"]),
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
         .testTarget(
             name: "AugurServerTests",
