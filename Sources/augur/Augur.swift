@@ -10,7 +10,8 @@ struct Augur: AsyncParsableCommand {
         abstract: "Explain the features inside language models, on the CPU.",
         version: augurVersion,
         subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
-                      CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self])
+                      CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self,
+                      Explain.self, Export.self, ServeLLM.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in

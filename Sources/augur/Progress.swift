@@ -2,7 +2,9 @@ import Foundation
 
 /// A one-line progress display on standard error: rewritten in place on a terminal (at most
 /// ~10 times a second), a plain line every `plainInterval` seconds otherwise (logs, CI).
-final class ProgressLine {
+/// Safe to update from concurrent tasks (a lock guards the state).
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
     let label: String
     let total: Int
     let unit: String
@@ -24,6 +26,8 @@ final class ProgressLine {
 
     /// Shows `done` of `total`, with rate and ETA, and any `extra` text (e.g. "FVU 0.21").
     func update(_ done: Int, extra: String = "", force: Bool = false) {
+        lock.lock()
+        defer { lock.unlock() }
         if initial == nil {
             initial = done
             start = Date()

@@ -5,12 +5,12 @@ import Testing
 
 @Suite("Client ↔ server round trip")
 struct RoundTripTests {
-    @Test("Client text equals the in-process model's text, usage filled")
+    @Test("Client text and logprobs equal the in-process LocalChatModel's, usage filled")
     func engineRoundTrip() async throws {
-        let engine = TestEngineChatModel(name: "smollm2-135m-instruct", model: try TestModels.smollm.get())
+        let engine = LocalChatModel(model: try TestModels.smollm.get(), name: "smollm2-135m-instruct")
         let request = ChatRequest(messages: [ChatMessage(role: "system", content: "You are terse."),
                                              ChatMessage(role: "user", content: "Name a colour.")],
-                                  maxTokens: 10, temperature: 0)
+                                  maxTokens: 10, temperature: 0, logprobs: true, topLogprobs: 3)
         let viaHTTP = try await withServer(OpenAIServer(model: engine, port: 0)) { server in
             try await OpenAIClient(baseURL: server.baseURL, model: engine.name).complete(request)
         }
@@ -18,11 +18,18 @@ struct RoundTripTests {
         #expect(!viaHTTP.text.isEmpty)
         #expect(viaHTTP.text == direct.text)
         #expect(viaHTTP.finishReason == direct.finishReason)
-        #expect(viaHTTP.usage == direct.usage)
+        #expect(viaHTTP.usage.promptTokens == direct.usage.promptTokens)
+        #expect(viaHTTP.usage.completionTokens == direct.usage.completionTokens)
         #expect(viaHTTP.usage.promptTokens > 5)
         #expect(viaHTTP.usage.completionTokens > 0 && viaHTTP.usage.completionTokens <= 10)
+        // The second (direct) request reused the first one's prompt prefix.
+        #expect(direct.usage.cachedPromptTokens > 0)
         #expect(viaHTTP.model == engine.name)
-        #expect(viaHTTP.logprobs == nil)
+        let http = try #require(viaHTTP.logprobs), local = try #require(direct.logprobs)
+        #expect(http.count == local.count && http.first?.top.count == 3)
+        for (h, l) in zip(http, local) {
+            #expect(h.token == l.token && abs(h.logprob - l.logprob) < 1e-5)
+        }
     }
 
     static let scriptedLogprobs = [
