@@ -4,7 +4,7 @@ set -euo pipefail
 
 need=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in libopenblas-dev pkg-config; do installed "$pkg" || need+=("$pkg"); done
+for pkg in libopenblas-dev pkg-config libsqlite3-dev libcurl4; do installed "$pkg" || need+=("$pkg"); done
 command -v python3 >/dev/null || need+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 command -v sha256sum >/dev/null || need+=(coreutils)
