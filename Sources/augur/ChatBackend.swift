@@ -29,16 +29,51 @@ struct ChatBackendOptions: ParsableArguments {
     /// The chat model, behind the on-disk response cache unless disabled. The in-process model is
     /// returned separately so its prefix-cache statistics can be reported.
     func make() throws -> (chat: any ChatModel, local: LocalChatModel?) {
-        let base: any ChatModel
-        var local: LocalChatModel?
-        if let explainerURL, let url = URL(string: explainerURL), let explainerModel {
-            base = OpenAIClient.fromEnvironment(baseURL: url, model: explainerModel, apiKeyEnvironment: apiKeyEnv)
-        } else {
-            let l = try LocalChatModel.load(explainer, options: LoadOptions(denseWeights: true))
-            local = l
-            base = l
-        }
-        if noResponseCache { return (base, local) }
-        return (CachedChatModel(wrapping: base, directory: AugurHome.url.appendingPathComponent("llm-cache")), local)
+        try makeChatModel(local: explainer, url: explainerURL, remoteModel: explainerModel, apiKeyEnv: apiKeyEnv,
+                          responseCache: !noResponseCache)
     }
+}
+
+/// The same choice for the scorer LLM (`--scorer-…` options).
+struct ScorerBackendOptions: ParsableArguments {
+    @Option(name: .customLong("scorer-model"), help: "In-process instruct model that scores.")
+    var scorerModel = "qwen2.5-coder-0.5b-instruct"
+    @Option(name: .customLong("scorer-url"), help: "OpenAI-compatible base URL instead of an in-process model.")
+    var scorerURL: String?
+    @Option(name: .customLong("scorer-remote-model"), help: "Model name to send to --scorer-url.")
+    var scorerRemoteModel: String?
+    @Option(name: .customLong("api-key-env"), help: "Environment variable holding the server's API key.")
+    var apiKeyEnv = "OPENAI_API_KEY"
+    @Flag(name: .customLong("no-response-cache"), help: "Do not reuse or store replies in $AUGUR_HOME/llm-cache.")
+    var noResponseCache = false
+
+    func validate() throws {
+        if scorerURL != nil, scorerRemoteModel == nil {
+            throw ValidationError("--scorer-url needs --scorer-remote-model (the model name the server expects)")
+        }
+        if let scorerURL, URL(string: scorerURL)?.scheme?.hasPrefix("http") != true {
+            throw ValidationError("--scorer-url '\(scorerURL)' is not an http(s) URL")
+        }
+    }
+
+    func make() throws -> (chat: any ChatModel, local: LocalChatModel?) {
+        try makeChatModel(local: scorerModel, url: scorerURL, remoteModel: scorerRemoteModel, apiKeyEnv: apiKeyEnv,
+                          responseCache: !noResponseCache)
+    }
+}
+
+/// An in-process model, or a client of `url` when given; behind the response cache when asked.
+func makeChatModel(local name: String, url: String?, remoteModel: String?, apiKeyEnv: String,
+                   responseCache: Bool) throws -> (chat: any ChatModel, local: LocalChatModel?) {
+    let base: any ChatModel
+    var local: LocalChatModel?
+    if let url, let u = URL(string: url), let remoteModel {
+        base = OpenAIClient.fromEnvironment(baseURL: u, model: remoteModel, apiKeyEnvironment: apiKeyEnv)
+    } else {
+        let l = try LocalChatModel.load(name, options: LoadOptions(denseWeights: true))
+        local = l
+        base = l
+    }
+    guard responseCache else { return (base, local) }
+    return (CachedChatModel(wrapping: base, directory: AugurHome.url.appendingPathComponent("llm-cache")), local)
 }

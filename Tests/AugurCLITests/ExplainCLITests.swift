@@ -55,6 +55,21 @@ import Testing
         let refused = try augur(["explain", "--records", file.path, "--methods", "maxact", "--explainer-url", "http://127.0.0.1:9/v1",
                                  "--explainer-model", "x", "--no-response-cache", "--out", dir.appendingPathComponent("run2").path])
         #expect(refused.code == 0 && refused.err.contains("1 failed"), "\(refused.err)")
+        let nothing = try augur(["score", "--run", dir.appendingPathComponent("run2").path, "--scorers", "embedding"])
+        #expect(nothing.code != 0 && nothing.err.contains("no descriptions"), "\(nothing.err)")
+
+        // Scoring: the embedding scorer on the described feature; unknown and not-yet-wired scorers refused.
+        if r.err.contains("1 described") {
+            let score = try augur(["score", "--run", run, "--scorers", "embedding"])
+            #expect(score.code == 0 && score.err.contains("1 scores"), "\(score.err)")
+            let scored = try JSONSerialization.jsonObject(with: Data(try augur(["export", run]).out.utf8)) as? [String: Any]
+            let s = (scored?["scores"] as? [[String: Any]])?.first
+            #expect(s?["scorer"] as? String == "embedding" && s?["value"] is Double, "\(String(describing: scored))")
+        }
+        let vibes = try augur(["score", "--run", run, "--scorers", "vibes"])
+        #expect(vibes.code != 0 && vibes.err.contains("'vibes'"), "\(vibes.err)")
+        let surprisal = try augur(["score", "--run", run, "--scorers", "surprisal"])
+        #expect(surprisal.code != 0 && surprisal.err.contains("surprisal"), "\(surprisal.err)")
         let notRun = try augur(["export", dir.path])
         #expect(notRun.code != 0 && notRun.err.contains("not a run folder"), "\(notRun.err)")
     }
