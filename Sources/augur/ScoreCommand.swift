@@ -29,55 +29,68 @@ struct Score: AsyncParsableCommand {
             throw ValidationError("\(run) is not a run folder (no \(RunStore.fileName))")
         }
         let store = try RunStore(directory: dir)
-        // (feature examples, description) pairs with something left to score.
+        // Per feature: its examples and, per scorer, the descriptions that still lack that score.
         let done = try store.completedScores()
-        var jobs: [(examples: FeatureExamples, description: StoredDescription, kinds: [ScorerKind])] = []
-        var described = 0
+        var jobs: [(examples: FeatureExamples, pending: [ScorerKind: [StoredDescription]])] = []
+        var described = 0, total = 0
         for feature in try store.features() {
             let descriptions = try store.descriptions(featureID: feature.id)
             described += descriptions.count
             guard let examples = feature.evidence?.examples else { continue }
-            for d in descriptions {
-                let todo = kinds.filter { !done.contains(ScoreKey(featureID: feature.id, method: d.method, explainer: d.explainer, scorer: $0.rawValue)) }
-                if !todo.isEmpty { jobs.append((examples, d, todo)) }
+            var pending: [ScorerKind: [StoredDescription]] = [:]
+            for kind in kinds {
+                let todo = descriptions.filter {
+                    !done.contains(ScoreKey(featureID: $0.featureID, method: $0.method, explainer: $0.explainer, scorer: kind.rawValue))
+                }
+                if !todo.isEmpty { pending[kind] = todo; total += todo.count }
             }
+            if !pending.isEmpty { jobs.append((examples, pending)) }
         }
         guard described > 0 else { throw ValidationError("\(run) has no descriptions to score; run `augur explain` first") }
-        let total = jobs.reduce(0) { $0 + $1.kinds.count }
         guard total > 0 else { printError("\(run): every description already has these scores"); return }
 
-        let needsLLM = kinds.contains { $0 != .embedding }
-        let chat = needsLLM ? try backend.make() : nil
-        let embed = kinds.contains(.embedding) ? try SentenceEmbedder.load(embedder) : nil
+        // One scorer per kind, built once.
         var options = LLMScorerOptions()
         options.seed = seed
+        let chat = kinds.contains { $0 != .embedding } ? try backend.make().chat : nil
+        let embedding = kinds.contains(.embedding) ? EmbeddingScorer(embedder: try SentenceEmbedder.load(embedder)) : nil
+        var built: [ScorerKind: any FeatureScorer] = [:]
+        for kind in kinds {
+            switch (kind, chat, embedding) {
+            case (.detection, let llm?, _): built[kind] = DetectionScorer(model: llm, options: options)
+            case (.fuzzing, let llm?, _): built[kind] = FuzzingScorer(model: llm, options: options)
+            case (.intruder, let llm?, _): built[kind] = IntruderScorer(model: llm, options: options)
+            case (.simulation, let llm?, _): built[kind] = SimulationScorer(model: llm, options: options)
+            case (.embedding, _, let e?): built[kind] = e
+            default: throw ValidationError("scorer \(kind.rawValue) is not available from the command line")
+            }
+        }
+
         let progress = ProgressLine("score", total: total, unit: "scores")
         var scored = 0, failed = 0
         for job in jobs {
-            let description = FeatureDescription(method: job.description.method, text: job.description.text)
-            for kind in job.kinds {
-                let scorer: any FeatureScorer
-                switch (kind, chat?.chat, embed) {
-                case (.detection, let llm?, _): scorer = DetectionScorer(model: llm, options: options)
-                case (.fuzzing, let llm?, _): scorer = FuzzingScorer(model: llm, options: options)
-                case (.intruder, let llm?, _): scorer = IntruderScorer(model: llm, options: options)
-                case (.simulation, let llm?, _): scorer = SimulationScorer(model: llm, options: options)
-                case (.embedding, _, let e?): scorer = EmbeddingScorer(embedder: e)
-                default: throw ValidationError("scorer \(kind.rawValue) is not available from the command line")
-                }
-                let outcome = await scorer.score(description, examples: job.examples)
-                let key = ScoreKey(featureID: job.examples.id, method: job.description.method,
-                                   explainer: job.description.explainer, scorer: kind.rawValue)
-                let details = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
-                if let value = outcome.value {
-                    try store.recordScore(key, value: value, detailsJSON: details)
-                    scored += 1
+            for kind in kinds {
+                guard let todo = job.pending[kind], let scorer = built[kind] else { continue }
+                let asked = todo.map { FeatureDescription(method: $0.method, text: $0.text) }
+                var outcomes: [ScoreOutcome] = []
+                if let embedding, kind == .embedding {
+                    outcomes = embedding.scoreAll(asked, examples: job.examples)  // embeds the examples once
                 } else {
-                    let cause = outcome.failures.first?.cause ?? outcome.notes.first ?? "no value"
-                    try store.recordScoreFailure(key, cause: cause, raw: details)
-                    failed += 1
+                    for d in asked { outcomes.append(await scorer.score(d, examples: job.examples)) }
                 }
-                progress.update(scored + failed)
+                for (d, outcome) in zip(todo, outcomes) {
+                    let key = ScoreKey(featureID: d.featureID, method: d.method, explainer: d.explainer, scorer: kind.rawValue)
+                    let details = String(decoding: try JSONEncoder().encode(outcome), as: UTF8.self)
+                    if let value = outcome.value {
+                        try store.recordScore(key, value: value, detailsJSON: details)
+                        scored += 1
+                    } else {
+                        let cause = outcome.failures.first?.cause ?? outcome.notes.first ?? "no value"
+                        try store.recordScoreFailure(key, cause: cause, raw: details)
+                        failed += 1
+                    }
+                    progress.update(scored + failed)
+                }
             }
         }
         progress.finish(scored + failed)
