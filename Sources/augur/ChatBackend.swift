@@ -18,12 +18,7 @@ struct ChatBackendOptions: ParsableArguments {
     var noResponseCache = false
 
     func validate() throws {
-        if explainerURL != nil, explainerModel == nil {
-            throw ValidationError("--explainer-url needs --explainer-model (the model name the server expects)")
-        }
-        if let explainerURL, URL(string: explainerURL)?.scheme?.hasPrefix("http") != true {
-            throw ValidationError("--explainer-url '\(explainerURL)' is not an http(s) URL")
-        }
+        try validateRemote(url: explainerURL, model: explainerModel, urlFlag: "--explainer-url", modelFlag: "--explainer-model")
     }
 
     /// The chat model, behind the on-disk response cache unless disabled. The in-process model is
@@ -48,17 +43,21 @@ struct ScorerBackendOptions: ParsableArguments {
     var noResponseCache = false
 
     func validate() throws {
-        if scorerURL != nil, scorerRemoteModel == nil {
-            throw ValidationError("--scorer-url needs --scorer-remote-model (the model name the server expects)")
-        }
-        if let scorerURL, URL(string: scorerURL)?.scheme?.hasPrefix("http") != true {
-            throw ValidationError("--scorer-url '\(scorerURL)' is not an http(s) URL")
-        }
+        try validateRemote(url: scorerURL, model: scorerRemoteModel, urlFlag: "--scorer-url", modelFlag: "--scorer-remote-model")
     }
 
     func make() throws -> (chat: any ChatModel, local: LocalChatModel?) {
         try makeChatModel(local: scorerModel, url: scorerURL, remoteModel: scorerRemoteModel, apiKeyEnv: apiKeyEnv,
                           responseCache: !noResponseCache)
+    }
+}
+
+/// A server URL must be http(s) and come with the model name the server expects.
+func validateRemote(url: String?, model: String?, urlFlag: String, modelFlag: String) throws {
+    guard let url else { return }
+    guard model != nil else { throw ValidationError("\(urlFlag) needs \(modelFlag) (the model name the server expects)") }
+    guard URL(string: url)?.scheme?.hasPrefix("http") == true else {
+        throw ValidationError("\(urlFlag) '\(url)' is not an http(s) URL")
     }
 }
 
