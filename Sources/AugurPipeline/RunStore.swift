@@ -49,15 +49,24 @@ public struct FeatureRecord: Sendable, Equatable {
     public var maxActivation: Double?
     /// The evidence explainers and scorers use.
     public var evidence: FeatureEvidence?
+    /// Where the feature comes from: `sae`, `neurons`, `records` (nil when not recorded).
+    public var kind: String?
+    /// Histogram of its non-zero activations over [0, maxActivation] in equal bins, when known.
+    public var histogram: [Int]?
+    /// Mean of its non-zero activations, when known.
+    public var meanActivation: Double?
 
     public init(id: String, hook: String? = nil, latent: Int? = nil, density: Double? = nil, maxActivation: Double? = nil,
-                evidence: FeatureEvidence? = nil) {
+                evidence: FeatureEvidence? = nil, kind: String? = nil, histogram: [Int]? = nil, meanActivation: Double? = nil) {
         self.id = id
         self.hook = hook
         self.latent = latent
         self.density = density
         self.maxActivation = maxActivation
         self.evidence = evidence
+        self.kind = kind
+        self.histogram = histogram
+        self.meanActivation = meanActivation
     }
 }
 
@@ -136,6 +145,21 @@ public final class RunStore: Sendable {
                     details TEXT,
                     created DATETIME NOT NULL,
                     UNIQUE (feature_id, method, explainer, scorer));
+                """)
+        }
+        // v2: where a feature comes from and its activation histogram; named JSON artifacts of the
+        // run (SAE metrics, stage timings, summaries) that the viewer and the report read.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                ALTER TABLE features ADD COLUMN kind TEXT;
+                ALTER TABLE features ADD COLUMN histogram TEXT;
+                ALTER TABLE features ADD COLUMN mean_activation REAL;
+                CREATE INDEX features_kind ON features(kind);
+                CREATE INDEX scores_scorer ON scores(scorer, method);
+                CREATE TABLE artifacts (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    json TEXT NOT NULL,
+                    created DATETIME NOT NULL);
                 """)
         }
         return m
@@ -223,15 +247,20 @@ public final class RunStore: Sendable {
 
     /// Inserts or replaces the features (all in one transaction), keeping their descriptions and scores.
     public func upsertFeatures(_ features: [FeatureRecord]) throws(RunStoreError) {
-        var rows: [(FeatureRecord, String?)] = []
-        for f in features { rows.append((f, try f.evidence.map { e throws(RunStoreError) in try encode(e, column: "features.evidence") })) }
+        var rows: [(FeatureRecord, String?, String?)] = []
+        for f in features {
+            rows.append((f, try f.evidence.map { e throws(RunStoreError) in try encode(e, column: "features.evidence") },
+                         try f.histogram.map { h throws(RunStoreError) in try encode(h, column: "features.histogram") }))
+        }
         try write { db in
-            for (f, evidence) in rows {
+            for (f, evidence, histogram) in rows {
                 try db.execute(sql: """
-                    INSERT INTO features (id, hook, latent, density, max_activation, evidence) VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO features (id, hook, latent, density, max_activation, evidence, kind, histogram, mean_activation)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET hook = excluded.hook, latent = excluded.latent, density = excluded.density,
-                        max_activation = excluded.max_activation, evidence = excluded.evidence
-                    """, arguments: [f.id, f.hook, f.latent, f.density, f.maxActivation, evidence])
+                        max_activation = excluded.max_activation, evidence = coalesce(excluded.evidence, features.evidence),
+                        kind = excluded.kind, histogram = excluded.histogram, mean_activation = excluded.mean_activation
+                    """, arguments: [f.id, f.hook, f.latent, f.density, f.maxActivation, evidence, f.kind, histogram, f.meanActivation])
             }
         }
     }
@@ -266,8 +295,12 @@ public final class RunStore: Sendable {
 
     func featureRecord(_ r: Row) throws(RunStoreError) -> FeatureRecord {
         let json: String? = r["evidence"]
+        let histogram: String? = r["histogram"]
         return FeatureRecord(id: r["id"], hook: r["hook"], latent: r["latent"], density: r["density"],
                              maxActivation: r["max_activation"],
-                             evidence: try json.map { s throws(RunStoreError) in try decode(FeatureEvidence.self, s, column: "features.evidence") })
+                             evidence: try json.map { s throws(RunStoreError) in try decode(FeatureEvidence.self, s, column: "features.evidence") },
+                             kind: r["kind"],
+                             histogram: try histogram.map { s throws(RunStoreError) in try decode([Int].self, s, column: "features.histogram") },
+                             meanActivation: r["mean_activation"])
     }
 }

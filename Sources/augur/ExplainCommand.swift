@@ -53,7 +53,8 @@ struct Explain: AsyncParsableCommand {
             }
             let read = try RecordsFile.read(URL(fileURLWithPath: records), split: RecordsSplit())
             features = read.map(\.evidence)
-            try store.upsertFeatures(features.map { FeatureRecord(id: $0.id, maxActivation: $0.examples.map { Double(($0.train + $0.test).map(\.maxActivation).max() ?? 0) }) })
+            try store.upsertFeatures(features.map { FeatureRecord(id: $0.id, maxActivation: $0.examples.map { Double(($0.train + $0.test).map(\.maxActivation).max() ?? 0) },
+                                                                  kind: "records") })
         } else if let cache {
             features = try evidenceFromCache(cache, methods: methodList, store: store)
         } else { return }
@@ -128,7 +129,8 @@ struct Explain: AsyncParsableCommand {
             }
             result.append(e)
             records.append(FeatureRecord(id: id, hook: cache.spec.hook, latent: latent, density: stats.densities[latent],
-                                         maxActivation: Double(stats.maxima[latent])))
+                                         maxActivation: Double(stats.maxima[latent]), kind: cache.spec.coder.hasPrefix("neurons") ? "neurons" : "sae",
+                                         histogram: stats.histograms[latent], meanActivation: Double(stats.means[latent])))
             progress.update(i + 1)
         }
         progress.finish(keep.count)

@@ -171,3 +171,25 @@ import Testing
         }
     }
 }
+
+@Suite struct RunStoreArtifactTests {
+    @Test func artifactsAndFeatureStatisticsRoundTrip() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-artifacts-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try RunStore(directory: dir)
+        #expect(try store.artifact("sae_metrics", as: [String: Double].self) == nil)
+        try store.saveArtifact(RunStore.Artifact.saeMetrics, ["fvu": 0.25, "l0": 32])
+        try store.saveArtifact(RunStore.Artifact.saeMetrics, ["fvu": 0.2, "l0": 32])
+        #expect(try store.artifact(RunStore.Artifact.saeMetrics, as: [String: Double].self) == ["fvu": 0.2, "l0": 32])
+        #expect(try store.artifactNames() == [RunStore.Artifact.saeMetrics])
+        #expect(throws: RunStoreError.self) { try store.artifact(RunStore.Artifact.saeMetrics, as: [String].self) }
+
+        let f = FeatureRecord(id: "h/3", hook: "h", latent: 3, density: 0.1, maxActivation: 4, kind: "sae", histogram: [5, 0, 2],
+                              meanActivation: 1.5)
+        try store.upsertFeatures([f])
+        #expect(try store.feature(id: "h/3") == f)
+        // Reopening keeps everything (migrations run once).
+        let again = try RunStore(directory: dir)
+        #expect(try again.feature(id: "h/3") == f)
+    }
+}
