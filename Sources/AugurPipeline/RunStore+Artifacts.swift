@@ -12,6 +12,10 @@ extension RunStore {
         public static let scoreSummary = "score_summary"
         /// Correlations between scorers across features.
         public static let scorerCorrelations = "scorer_correlations"
+        /// The latent caches the run's features come from: `{"sae": PATH, "neurons": PATH}` (feature
+        /// kind → absolute cache directory). Runs made by `augur explain --cache` have the path
+        /// under the `cache` key of their configuration instead.
+        public static let caches = "caches"
     }
 
     /// Stores (or replaces) a named JSON artifact of the run, in one transaction.
