@@ -87,6 +87,29 @@ public enum RecordsFile {
         return features
     }
 
+    /// Checks that every feature carries at least one description with non-empty text and a
+    /// method, as scoring a records file requires; the error names the feature's index and id.
+    public static func requireDescriptions(_ features: [RecordsFeature], path: String) throws(InterpError) {
+        for (i, f) in features.enumerated() {
+            let label = "feature \(i) (id '\(f.evidence.id)')"
+            guard !f.descriptions.isEmpty else {
+                throw .badFile(path: path, detail: "\(label): no descriptions to score; give \"descriptions\": [{\"method\": …, \"text\": …}]")
+            }
+            for (k, d) in f.descriptions.enumerated() {
+                if d.method.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw .badFile(path: path, detail: "\(label), description \(k): \"method\" is empty")
+                }
+                if d.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw .badFile(path: path, detail: "\(label), description \(k) (method '\(d.method)'): \"text\" is empty")
+                }
+            }
+            let methods = f.descriptions.map(\.method)
+            if let dup = methods.first(where: { m in methods.filter { $0 == m }.count > 1 }) {
+                throw .badFile(path: path, detail: "\(label): method '\(dup)' is given more than one description")
+            }
+        }
+    }
+
     private static func kind(_ value: JSONValue) -> String {
         switch value {
         case .string(let s): return "a string (\"\(s.prefix(30))\")"

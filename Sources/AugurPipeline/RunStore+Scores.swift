@@ -79,3 +79,24 @@ extension RunStore {
         }
     }
 }
+
+extension RunStore {
+    /// Deletes the scores and scoring failures of one description (e.g. after its text changed),
+    /// in one transaction. Returns how many scores were deleted.
+    @discardableResult
+    public func deleteScores(featureID: String, method: String, explainer: String) throws(RunStoreError) -> Int {
+        try write { db in
+            try db.execute(sql: "DELETE FROM scores WHERE feature_id = ? AND method = ? AND explainer = ?",
+                           arguments: [featureID, method, explainer])
+            let n = db.changesCount
+            try db.execute(sql: "DELETE FROM failures WHERE feature_id = ? AND stage = ? AND method = ? AND explainer = ?",
+                           arguments: [featureID, Self.scoreStage, method, explainer])
+            return n
+        }
+    }
+
+    /// Recorded scoring failures (not since superseded by a score), oldest first.
+    public func scoreFailures() throws(RunStoreError) -> [StoredFailure] {
+        try failures(stage: Self.scoreStage)
+    }
+}
