@@ -73,7 +73,7 @@ public struct ScoreContext: Sendable {
             missing.append("the subject model and its sparse coder (\(missingSubjectReason ?? "none was given"))")
         }
         if (kind == .surprisal || kind == .intervention) && effectiveBaseModel == nil {
-            missing.append("a base language model (\(missingSubjectReason ?? "none was given"); give one explicitly)")
+            missing.append("a base language model (\(missingSubjectReason ?? "none was given"))")
         }
         guard !missing.isEmpty else { return nil }
         return "scorer \(kind.rawValue) needs \(missing.joined(separator: " and "))"
