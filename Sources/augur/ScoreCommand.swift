@@ -20,6 +20,8 @@ struct Score: AsyncParsableCommand {
     @Option(help: "Records file whose features carry descriptions: [{\"id\", \"records\", \"descriptions\": [{\"method\", \"text\"}]}].")
     var records: String?
     @Option(help: "With --records: the run folder to store and score them in.") var out: String?
+    @Option(help: "With --records: the latent cache whose latents the records' ids name (HOOK/LATENT), for the subject-model scorers.")
+    var cache: String?
     @Option(help: "Comma-separated scorers: \(ScorerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var scorers = "detection,fuzzing,embedding"
     @OptionGroup var backend: ScorerBackendOptions
@@ -39,6 +41,7 @@ struct Score: AsyncParsableCommand {
         guard (run != nil) != (records != nil) else { throw ValidationError("give exactly one of --run RUN or --records FILE --out RUN") }
         if records != nil && out == nil { throw ValidationError("--records needs --out RUN (the run folder to store the scores in)") }
         if run != nil && out != nil { throw ValidationError("--out goes with --records; with --run the scores are stored in the run") }
+        if cache != nil && records == nil { throw ValidationError("--cache goes with --records; a run made by `augur explain --cache` remembers its cache") }
         if summaryOnly && run == nil { throw ValidationError("--summary-only needs --run RUN") }
         guard concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
         if let m = maxExamples, m <= 0 { throw ValidationError("--max-examples must be positive") }
@@ -73,7 +76,12 @@ struct Score: AsyncParsableCommand {
         try RecordsFile.requireDescriptions(features, path: url.path)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let store = try RunStore(directory: dir)
-        let config: [String: Any] = ["records": url.standardizedFileURL.path, "seed": Int(seed)]
+        var config: [String: Any] = ["records": url.standardizedFileURL.path, "seed": Int(seed)]
+        if let cache {
+            let c = URL(fileURLWithPath: cache).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: c.path) else { throw ValidationError("--cache \(cache): no such folder") }
+            config["cache"] = c.path
+        }
         let json = String(decoding: try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]), as: UTF8.self)
         do { _ = try store.recordRun(configJSON: json, augurVersion: augurVersion) } catch {
             throw ValidationError("\(error); choose another --out")
