@@ -63,7 +63,8 @@ final class RunDisplay: @unchecked Sendable {
         case .stageStarted(let stage, let detail):
             printError("▸ \(stage): \(detail)")
         case .progress(let stage, let done, let total, let unit, let extra):
-            if line == nil || lineStage != stage {
+            if line == nil || lineStage != stage || line?.unit != unit || line?.total != total {
+                if let line, lineStage == stage { line.finish(lastDone) }
                 line = ProgressLine(stage, total: total, unit: unit)
                 lineStage = stage
             }
