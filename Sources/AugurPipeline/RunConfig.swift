@@ -28,7 +28,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// A folder or file in sparsify, SAELens or Gemma Scope layout; empty: train one.
         public var load = ""
         /// Training tokens.
-        public var trainTokens = 100_000
+        public var trainTokens = 80_000
         /// Latents = width × expansion.
         public var expansion = 8
         /// Active latents per token.
@@ -50,7 +50,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The latent caches (SAE and neurons) built over the corpus.
     public struct Cache: Codable, Sendable, Equatable {
         /// Tokens cached (the same for the SAE and the neurons).
-        public var tokens = 50_000
+        public var tokens = 40_000
         /// Contexts per forward pass and per committed batch.
         public var batch = 8
     }
@@ -58,7 +58,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// Which SAE latents are explained.
     public struct Latents: Codable, Sendable, Equatable {
         /// `random:N`, `top-density:N`, `0-99`, `5,17,200-210` or `all`.
-        public var select = "random:5"
+        public var select = "random:4"
     }
 
     /// The MLP neurons of the same layer, explained the same way for comparison.
@@ -78,9 +78,9 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// Examples shown to the explainer.
         public var trainCount = 20
         /// Held-out activating examples for scoring.
-        public var testCount = 5
+        public var testCount = 4
         /// Non-activating examples for scoring.
-        public var nonActivatingCount = 5
+        public var nonActivatingCount = 4
         /// Activation quantiles examples are drawn over.
         public var quantiles = 5
         /// Latents with fewer activating windows get no input-side description.

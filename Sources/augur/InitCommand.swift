@@ -10,13 +10,16 @@ struct Init: ParsableCommand {
 
     /// The header of the written file: how the defaults were chosen.
     static let header = [
-        "Configuration of `augur run CONFIG.toml` (defaults of `augur run` with no configuration).",
+        "Configuration of `augur run CONFIG.toml` (the defaults of `augur run` with no configuration).",
         "Every key is optional: a key left out keeps the value shown here. Unknown keys are refused.",
-        "The defaults fit the quick start in about 20 minutes on 2 CPU cores: a TopK SAE trained on",
-        "100k tokens, caches of 50k tokens, 5 SAE latents and 2 neurons, 4 methods, 4 scorers.",
-        "Explainer and scorer: SmolLM2-135M-Instruct in-process. Qwen2.5-Coder-0.5B-Instruct writes",
-        "better descriptions but is ~3x slower per description here (prefill 80 vs 242 tok/s), which",
-        "does not fit the time budget; set explain.model / score.model to it for better descriptions.",
+        "The defaults are sized for the quick start, ~20 minutes on 2 CPU cores: a TopK SAE trained on",
+        "80k tokens (~3 min), caches of 40k tokens (~75 s each), 4 SAE latents and 2 neurons, 4 methods",
+        "(24 descriptions), 4 scorers over 4 + 4 held-out examples (scoring is the longest stage; simulation",
+        "asks one prompt per example). Raise the token counts and latents.select for a real study.",
+        "Explainer and scorer: SmolLM2-135M-Instruct in-process. Qwen2.5-Coder-0.5B-Instruct writes better",
+        "descriptions but is ~3x slower per request here (prefill 80 vs 242 tok/s, decode 24 vs 79 tok/s):",
+        "~30 s per request against ~10 s under load, which does not fit the budget with 24 descriptions",
+        "and ~12 scoring prompts each. Set explain.model / score.model to it when time allows.",
     ]
 
     func run() throws {
