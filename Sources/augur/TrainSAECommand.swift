@@ -1,6 +1,7 @@
 import ArgumentParser
 import AugurActivations
 import AugurModels
+import AugurPipeline
 import AugurSAE
 import Foundation
 
@@ -39,58 +40,21 @@ struct TrainSAE: ParsableCommand {
     func run() throws {
         let m = try loadModel(model)
         let point = try HookPoint.parse(hook, layers: m.config.layers)
-        let checkpoint = (out as NSString).appendingPathComponent("checkpoint")
-        let hasCheckpoint = FileManager.default.fileExists(atPath: checkpoint)
+        let stage = SAETrainingStage(tokens: tokens, expansion: expansion, k: k, batchRows: batchRows, contextLength: contextLength,
+                                     skipPositions: skipPositions, heldOut: heldOut, evalTokens: evalTokens,
+                                     checkpointEvery: checkpointEvery, seed: seed, out: out, augurVersion: augurVersion)
+        let hasCheckpoint = FileManager.default.fileExists(atPath: stage.checkpointPath)
         if hasCheckpoint && !resume {
             throw ValidationError("\(out) already holds a training checkpoint: pass --resume to continue it, or choose another --out")
         }
-        let docs = try Corpus.load(corpus).split(seed: seed, heldOutFraction: heldOut)
-        var contexts = try TokenContexts(documents: docs.train, model: m, contextLength: contextLength, tokenBudget: tokens)
-        let width = point.site == .mlpPost ? m.config.dMLP : m.config.dModel
-        let trainer: TopKTrainer
-        if resume && hasCheckpoint {
-            trainer = try TopKTrainer.resume(from: checkpoint)
-            guard trainer.config.hook == point.description, trainer.config.dIn == width else {
-                throw ValidationError("the checkpoint in \(out) was made for \(trainer.config.hook ?? "?") (d_in \(trainer.config.dIn)), not \(point)")
-            }
-            contexts.skip(trainer.tokensDone / contextLength)
-            printError("resuming at \(trainer.tokensDone) tokens")
-        } else {
-            trainer = try TopKTrainer(config: SAETrainingConfig(
-                dIn: width, numLatents: width * expansion, k: k, batchRows: batchRows,
-                deadTokenThreshold: max(batchRows, min(10_000_000, tokens / 4)), seed: seed,
-                hook: point.description, model: m.info.name))
-        }
-        var stream = try ActivationStream(model: m, hook: point, contexts: contexts, skipPositions: skipPositions)
         let progress = ProgressLine("train-sae", total: tokens, unit: "tokens")
-        let summary = try trainer.train(source: &stream, tokens: tokens, checkpointDir: checkpoint,
-                                        checkpointEvery: checkpointEvery) { p in
+        let (_, metrics) = try stage.run(model: m, hook: point, corpus: try Corpus.load(corpus), resume: resume) { p in
             progress.update(p.tokens, extra: String(format: "FVU %.3f · L0 %.1f · dead %.1f%%", p.fvu, p.l0, 100 * p.deadFraction))
         }
-        progress.finish(trainer.tokensDone)
-        _ = summary
-        let folder = (out as NSString).appendingPathComponent(point.description)
-        let coder = try trainer.coder()
-        try SparsifyFormat.write(coder, to: folder, hook: point.description, model: m.info.name)
-
-        // Held-out evaluation.
-        var evalContexts = try TokenContexts(documents: docs.heldOut, model: m, contextLength: contextLength, tokenBudget: evalTokens)
-        var held: [[Int32]] = []
-        while let c = evalContexts.next() { held.append(c) }
-        guard !held.isEmpty else { throw ValidationError("the held-out split has no full context; raise --held-out") }
-        let rows = try ActivationStream.activations(model: m, hook: point, of: held, skipPositions: skipPositions)
-        let recon = try SAEMetrics.evaluate(coder, rows: rows)
-        let ce = try SAEMetrics.crossEntropy(model: m, hook: point, coder: coder, contexts: held, skipPositions: skipPositions)
-        let metrics: [String: Any] = [
-            "fvu": recon.fvu, "l0": recon.l0, "dead_fraction": Double(trainer.deadFraction),
-            "ce_clean": ce.clean, "ce_sae": ce.sae, "ce_zero_ablated": ce.zeroAblated, "loss_recovered": ce.lossRecovered,
-            "eval_tokens": recon.rows, "train_tokens": trainer.tokensDone,
-            "model": m.info.name, "hook": point.description, "num_latents": coder.numLatents, "k": k,
-            "corpus": corpus, "context_length": contextLength, "skip_positions": skipPositions, "seed": seed, "augur_version": augurVersion,
-        ]
-        let data = try JSONSerialization.data(withJSONObject: metrics, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: URL(fileURLWithPath: (folder as NSString).appendingPathComponent("metrics.json")))
-        print(String(decoding: data, as: UTF8.self))
-        printError("wrote \(folder)")
+        progress.finish(metrics.trainTokens)
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try enc.encode(metrics), as: UTF8.self))
+        printError("wrote \(stage.folder(hook: point))")
     }
 }

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// `augur init` and `augur run` end to end on a tiny configuration: a full run, a rerun that does
+/// nothing new, a different configuration refused, and a run killed (SIGKILL) mid-stage then
+/// resumed to the same results as the uninterrupted one.
+@Suite(.serialized) struct RunCLITests {
+    static func tinyConfig(corpus: String, k: Int = 8, sae: String = "") -> String {
+        """
+        [model]
+        name = "smollm2-135m-instruct"
+        hook = "blocks.2.hook_resid_post"
+        [corpus]
+        source = "\(corpus)"
+        context_length = 32
+        [sae]
+        load = "\(sae)"
+        train_tokens = 512
+        expansion = 2
+        k = \(k)
+        batch_rows = 128
+        checkpoint_every = 256
+        held_out = 0.2
+        eval_tokens = 64
+        [cache]
+        tokens = 512
+        [latents]
+        select = "top-density:1"
+        [neurons]
+        select = "top-density:1"
+        topk = 16
+        [examples]
+        window_length = 8
+        train_count = 6
+        test_count = 4
+        non_activating_count = 4
+        quantiles = 2
+        min_examples = 3
+        [explain]
+        methods = ["maxact"]
+        model = "smollm2-135m-instruct"
+        concurrency = 1
+        [score]
+        scorers = ["embedding"]
+        """
+    }
+
+    /// Features of a run as exported: id → (descriptions by method, embedding score by method).
+    static func exported(_ run: String) throws -> [String: [String: String]] {
+        let r = try augur(["export", run, "--format", "jsonl"])
+        #expect(r.code == 0, "\(r.err)")
+        var out: [String: [String: String]] = [:]
+        for line in r.out.split(separator: "\n") {
+            guard let f = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let id = f["id"] as? String else { continue }
+            var row: [String: String] = [:]
+            for d in f["descriptions"] as? [[String: Any]] ?? [] {
+                row["d:" + ((d["method"] as? String) ?? "?")] = d["text"] as? String
+            }
+            for s in f["scores"] as? [[String: Any]] ?? [] {
+                row["s:\((s["scorer"] as? String) ?? "?"):\((s["method"] as? String) ?? "?")"] = "\(s["value"] ?? "nil")"
+            }
+            out[id] = row
+        }
+        return out
+    }
+
+    static func files(_ dir: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir) where name != "manifest.json" {
+            out[name] = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+        }
+        return out
+    }
+
+    @Test func initWritesTheDefaultsAndRunRefusesBadConfigs() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-init-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("augur.toml").path
+        let r = try augur(["init", "--out", file])
+        #expect(r.code == 0, "\(r.err)")
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(text.contains("[sae]") && text.contains("train_tokens = 80_000") && text.contains("# "))
+        let again = try augur(["init", "--out", file])
+        #expect(again.code != 0 && again.err.contains("--force"), "\(again.err)")
+
+        let bad = dir.appendingPathComponent("bad.toml").path
+        try "[sae]\nk = 8\nexpansoin = 4\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let unknown = try augur(["run", bad, "--out", dir.appendingPathComponent("run").path])
+        #expect(unknown.code != 0 && unknown.err.contains("bad.toml:3") && unknown.err.contains("sae.expansoin"), "\(unknown.err)")
+        try "[corpus]\ncontext_length = \"long\"\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let wrongType = try augur(["run", bad, "--out", dir.appendingPathComponent("run").path])
+        #expect(wrongType.code != 0 && wrongType.err.contains("bad.toml:2") && wrongType.err.contains("corpus.context_length"), "\(wrongType.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("run").path))
+    }
+
+    @Test func runRerunRefuseAndResumeAfterKill() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-run-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus.txt")
+        let paragraphs = (0..<80).map { i in
+            "Paragraph \(i): the river flows past the old mill, and the miller counts \(i * 7) sacks of grain before the winter market opens in town."
+        }
+        try paragraphs.joined(separator: "\n\n").write(to: corpus, atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("tiny.toml").path
+        try Self.tinyConfig(corpus: corpus.path).write(toFile: config, atomically: true, encoding: .utf8)
+
+        // A full run.
+        let a = dir.appendingPathComponent("a").path
+        let first = try augur(["run", config, "--out", a])
+        #expect(first.code == 0, "\(first.err)")
+        #expect(first.out.contains("Stage wall times") && first.out.contains("embedding") && first.out.contains("augur serve \(a)"), "\(first.out)")
+        for stage in ["corpus", "sae", "cache-sae", "cache-neurons", "evidence", "explain", "score", "summary"] {
+            #expect(first.err.contains("▸ \(stage):"), "no \(stage) stage in \(first.err)")
+        }
+        let features = try Self.exported(a)
+        #expect(features.count == 2, "\(features)")
+        #expect(features.keys.filter { $0.hasPrefix("blocks.2.mlp.hook_post/") }.count == 1)
+        #expect(features.values.contains { $0["d:maxact"] != nil }, "\(features)")
+        #expect(features.values.contains { $0["s:embedding:maxact"] != nil }, "\(features)")
+        #expect(FileManager.default.fileExists(atPath: a + "/config.toml"))
+
+        // The same command again: every stage already done.
+        let rerun = try augur(["run", config, "--out", a])
+        #expect(rerun.code == 0, "\(rerun.err)")
+        #expect(rerun.err.contains("already trained") && rerun.err.contains("already cached") && rerun.err.contains("0 described"), "\(rerun.err)")
+        #expect(rerun.err.contains("0 scored"), "\(rerun.err)")
+        #expect(try Self.exported(a) == features)
+
+        // A different configuration into the same folder is refused, naming what differs.
+        let other = dir.appendingPathComponent("other.toml").path
+        try Self.tinyConfig(corpus: corpus.path, k: 4).write(toFile: other, atomically: true, encoding: .utf8)
+        let refused = try augur(["run", other, "--out", a])
+        #expect(refused.code != 0 && refused.err.contains("--force") && refused.err.contains("sae.k"), "\(refused.err)")
+        #expect(try Self.exported(a) == features)
+
+        // Killed while caching, then rerun: the same caches, features and descriptions. This run loads
+        // the first run's SAE (so it skips training) and gets the explainer's replies from the response
+        // cache when they are the same requests.
+        let b = dir.appendingPathComponent("b").path
+        let loading = dir.appendingPathComponent("load.toml").path
+        try Self.tinyConfig(corpus: corpus.path, sae: a + "/sae/blocks.2.hook_resid_post").write(toFile: loading, atomically: true, encoding: .utf8)
+        let killedAt = try runAndKill(["run", loading, "--out", b], when: "▸ cache-sae", after: 1.0, log: dir.appendingPathComponent("b.log"))
+        #expect(killedAt != nil, "the run ended before it could be killed")
+        #expect(!FileManager.default.fileExists(atPath: b + "/summary.md"))
+        let resumed = try augur(["run", loading, "--out", b])
+        #expect(resumed.code == 0, "\(resumed.err)")
+        #expect(try Self.files(b + "/cache/sae") == (try Self.files(a + "/cache/sae")))
+        #expect(try Self.files(b + "/cache/neurons") == (try Self.files(a + "/cache/neurons")))
+        #expect(try Self.exported(b) == features)
+    }
+
+    /// Starts `augur args`, waits until its standard error contains `marker`, then `after` seconds
+    /// more, and kills it with SIGKILL. Returns the stderr seen when it was killed, nil if it ended first.
+    func runAndKill(_ args: [String], when marker: String, after: Double, log: URL) throws -> String? {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var url = bin.appendingPathComponent("augur")
+        if !FileManager.default.fileExists(atPath: url.path) {
+            url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent(".build/debug/augur")
+        }
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        let p = Process()
+        p.executableURL = url
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = handle
+        try p.run()
+        let deadline = Date().addingTimeInterval(600)
+        var seen = false
+        while p.isRunning && Date() < deadline {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if text.contains(marker) {
+                if !seen { seen = true; Thread.sleep(forTimeInterval: after) }
+                guard p.isRunning else { break }
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+                try handle.close()
+                return try String(contentsOf: log, encoding: .utf8)
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        p.waitUntilExit()
+        try handle.close()
+        return nil
+    }
+}
