@@ -132,22 +132,22 @@ extension RunStore {
     /// thousands of features.
     public func featureList(_ query: FeatureListQuery) throws(RunStoreError) -> FeatureListPage {
         var filters: [String] = []
-        var args: [any DatabaseValueConvertible & Sendable] = []
+        var args: [DatabaseValue] = []
         if let kind = query.kind, !kind.isEmpty {
             filters.append("f.kind = ?")
-            args.append(kind)
+            args.append(kind.databaseValue)
         }
         if let search = query.search?.trimmingCharacters(in: .whitespacesAndNewlines), !search.isEmpty {
             let pattern = "%" + search.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                 .replacingOccurrences(of: "_", with: "\\_") + "%"
             filters.append("(f.id LIKE ? ESCAPE '\\' OR f.id IN (SELECT feature_id FROM descriptions WHERE text LIKE ? ESCAPE '\\'))")
-            args.append(pattern)
-            args.append(pattern)
+            args.append(pattern.databaseValue)
+            args.append(pattern.databaseValue)
         }
         let whereSQL = filters.isEmpty ? "" : "WHERE " + filters.joined(separator: " AND ")
         let direction = query.descending ? "DESC" : "ASC"
         var keySQL: String
-        var keyArgs: [any DatabaseValueConvertible & Sendable] = []
+        var keyArgs: [DatabaseValue] = []
         switch query.sort {
         case .stored: keySQL = "f.rowid"
         case .density: keySQL = "f.density"
@@ -155,10 +155,10 @@ extension RunStore {
         case let .score(scorer, method):
             if let method {
                 keySQL = "(SELECT max(value) FROM scores s WHERE s.feature_id = f.id AND s.scorer = ? AND s.method = ? AND s.failed = 0)"
-                keyArgs = [scorer, method]
+                keyArgs = [scorer.databaseValue, method.databaseValue]
             } else {
                 keySQL = "(SELECT max(value) FROM scores s WHERE s.feature_id = f.id AND s.scorer = ? AND s.failed = 0)"
-                keyArgs = [scorer]
+                keyArgs = [scorer.databaseValue]
             }
         }
         let size = max(1, min(query.pageSize, 1000)), offset = max(0, query.page) * size

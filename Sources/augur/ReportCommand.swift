@@ -6,7 +6,7 @@ import Foundation
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a run's report: one self-contained HTML file with the summary plots and the top features.")
-    @Argument(help: "Run folder (holding augur.sqlite).") var run: String
+    @Argument(help: "Run folder (holding augur.sqlite).") var runFolder: String
     @Option(help: "Output HTML file.") var out = "report.html"
     @Option(help: "Features shown in full.") var top = 20
     @Option(help: "Scorer ranking the top features (default: detection, fuzzing, embedding or simulation, whichever the run has).")
@@ -18,7 +18,7 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let store: RunStore
-        do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: run)) } catch let e as ViewerError {
+        do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: runFolder)) } catch let e as ViewerError {
             throw ValidationError(e.description)
         }
         let known = Set(try store.scoreColumns().map(\.scorer)).sorted()

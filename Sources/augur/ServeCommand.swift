@@ -6,7 +6,7 @@ import Foundation
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Browse a run's results: feature list, feature pages with steering, summary plots (http://127.0.0.1:8000/).")
-    @Argument(help: "Run folder (holding augur.sqlite).") var run: String
+    @Argument(help: "Run folder (holding augur.sqlite).") var runFolder: String
     @Option(help: "Address to bind (127.0.0.1 keeps it local; 0.0.0.0 serves every interface).") var host = "127.0.0.1"
     @Option(help: "Port.") var port = 8000
     @Option(name: .customLong("page-size"), help: "Features per list page.") var pageSize = 100
@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let store: RunStore
-        do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: run)) } catch let e as ViewerError {
+        do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: runFolder)) } catch let e as ViewerError {
             throw ValidationError(e.description)
         }
         var server = ViewerServer(store: store, host: host, port: port)
@@ -27,8 +27,7 @@ struct Serve: AsyncParsableCommand {
         do { viewer = try await server.start() } catch let e as ViewerError {
             throw ValidationError(e.description)
         }
-        print("viewing \(run) at \(viewer.url.absoluteString) (Ctrl-C stops)")
-        fflush(stdout)
+        FileHandle.standardOutput.write(Data("viewing \(runFolder) at \(viewer.url.absoluteString) (Ctrl-C stops)\n".utf8))
         await waitForInterrupt()
         await viewer.stop()
     }
@@ -40,7 +39,7 @@ func waitForInterrupt() async {
     var sources: [DispatchSourceSignal] = []
     for sig in [SIGINT, SIGTERM] {
         signal(sig, SIG_IGN)
-        let s = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+        let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
         s.setEventHandler { continuation.yield() }
         s.resume()
         sources.append(s)

@@ -42,13 +42,22 @@ struct ViewerBench: AsyncParsableCommand {
         let size = (try? FileManager.default.attributesOfItem(atPath: store.path)[.size] as? Int) ?? 0
 
         let viewer = try await ViewerServer(store: store, port: 0).start()
-        defer { Task { await viewer.stop() } }
+        do {
+            try await measure(viewer: viewer, buildSeconds: buildSeconds, storeBytes: size)
+        } catch {
+            await viewer.stop()
+            throw error
+        }
+        await viewer.stop()
+    }
+
+    func measure(viewer: RunningViewer, buildSeconds: Double, storeBytes size: Int) async throws {
         let base = viewer.url.absoluteString.dropLast()
         func time(_ path: String) async throws -> Double {
             var ms: [Double] = []
             for _ in 0..<repeats {
                 let t = Date()
-                let url = URL(string: base + path)!
+                guard let url = URL(string: base + path) else { throw ValidationError("bad URL \(base + path)") }
                 let (data, response) = try await URLSession.shared.data(from: url)
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 guard status == 200, data.count > 100 else { throw ValidationError("GET \(path) answered \(status)") }

@@ -23,7 +23,8 @@ enum Chromium {
         try p.run()
         // Read while it runs (a large DOM would fill the pipe), with a deadline.
         let box = DataBox()
-        let reader = Thread { box.data = out.fileHandleForReading.readDataToEndOfFile() }
+        let handle = out.fileHandleForReading
+        let reader = Thread { box.data = handle.readDataToEndOfFile() }
         reader.start()
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }

@@ -17,7 +17,7 @@ public enum ReportWriter {
     ///     Without scores, the first `top` features with a description are shown.
     public static func html(store: RunStore, top: Int = 20, scorer: String? = nil) throws -> String {
         let scorers = Array(Set(try store.scoreColumns().map(\.scorer))).sorted()
-        let ranking = scorer ?? preferredScorers.first(where: scorers.contains) ?? scorers.first
+        let ranking = scorer ?? preferredScorers.first(where: { scorers.contains($0) }) ?? scorers.first
         var ids: [String] = []
         if let ranking { ids = try store.topFeatureIDs(scorer: ranking, limit: top) }
         if ids.count < top {
@@ -32,7 +32,7 @@ public enum ReportWriter {
         var index = "<table class=\"top\"><tr><th>#</th><th>feature</th><th>description</th></tr>"
         var sections = ""
         for (i, id) in ids.enumerated() {
-            guard let (_, html) = try page.sections(id, examplesPerGroup: 3) else { continue }
+            guard let html = try page.sections(id, examplesPerGroup: 3)?.html else { continue }
             let first = try store.descriptions(featureID: id).first
             index += "<tr><td class=\"num\">\(i + 1)</td><td><a href=\"#f\(i + 1)\">\(HTML.escape(id))</a></td>"
                 + "<td>\(HTML.escape(first?.text ?? ""))</td></tr>"

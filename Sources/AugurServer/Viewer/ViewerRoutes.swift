@@ -65,7 +65,8 @@ struct ViewerRoutes: Sendable {
     func featurePage(_ request: Request) throws -> String {
         let id = Self.featureID(request)
         let page = FeaturePage(store: store)
-        guard let (feature, sections) = try page.sections(id) else { throw ViewerError.unknownFeature(id) }
+        guard let found = try page.sections(id) else { throw ViewerError.unknownFeature(id) }
+        let feature = found.feature, sections = found.html
         let params = Self.queryParameters(request)
         let box = page.steeringBox(feature, availability: steering.availability(feature), params: params)
         return HTML.page(title: "Augur · \(feature.id)", body: sections + box, script: FeaturePage.steeringScript)
