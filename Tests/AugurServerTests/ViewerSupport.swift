@@ -12,7 +12,7 @@ import FoundationNetworking
 #endif
 
 /// A real run store for the viewer tests: two latent caches of SmolLM2-135M over ~1.5k tokens (a
-/// random TopK SAE on `blocks.3.hook_resid_post`, and the top-16 MLP neurons of layer 3), features
+/// random TopK SAE on `blocks.1.hook_resid_post`, and the top-16 MLP neurons of layer 1), features
 /// with evidence from ``ExampleSampler``, ``VocabProj`` and ``TokenChangeProbe``, descriptions and
 /// scores stored through the ``RunStore`` API, and the run's artifacts.
 enum ViewerFixture {
@@ -59,23 +59,23 @@ enum ViewerFixture {
         try store.recordRun(configJSON: "{\"model\":\"smollm2-135m-instruct\",\"layer\":3}", augurVersion: "test")
 
         // The SAE cache: a random TopK SAE saved in the sparsify layout.
-        let saeHook = try HookPoint.parse("blocks.3.hook_resid_post", layers: c.layers)
+        let saeHook = try HookPoint.parse("blocks.1.hook_resid_post", layers: c.layers)
         let sae = try randomTopK(dIn: c.dModel, latents: 48, k: 4, seed: 11)
         let saeFolder = root.appendingPathComponent("sae").path
         try SparsifyFormat.write(sae, to: saeFolder, hook: saeHook.description)
         let saeCache = root.appendingPathComponent("cache-sae")
         try LatentCacheWriter(directory: saeCache, spec: LatentCacheSpec(
             model: "smollm2-135m-instruct", hook: saeHook.description, coder: "sae:\(saeFolder)", numLatents: 48, corpus: "viewer-test",
-            contextLength: 64, tokenBudget: 1536, batchSequences: 8, shardLatents: 16))
+            contextLength: 64, tokenBudget: 1024, batchSequences: 8, shardLatents: 16))
             .build(model: model, coder: sae, hook: saeHook, documents: texts)
 
         // The neuron cache: layer 3's MLP neurons, top 16 per token.
-        let neuronHook = try HookPoint.parse("blocks.3.mlp.hook_post", layers: c.layers)
-        let neurons = try NeuronBasis(model: model, layer: 3, k: 16)
+        let neuronHook = try HookPoint.parse("blocks.1.mlp.hook_post", layers: c.layers)
+        let neurons = try NeuronBasis(model: model, layer: 1, k: 16)
         let neuronCache = root.appendingPathComponent("cache-neurons")
         try LatentCacheWriter(directory: neuronCache, spec: LatentCacheSpec(
             model: "smollm2-135m-instruct", hook: neuronHook.description, coder: "neurons(topk=16)", numLatents: c.dMLP,
-            corpus: "viewer-test", contextLength: 64, tokenBudget: 1536, batchSequences: 8, shardLatents: 512))
+            corpus: "viewer-test", contextLength: 64, tokenBudget: 1024, batchSequences: 8, shardLatents: 512))
             .build(model: model, coder: neurons, hook: neuronHook, documents: texts)
 
         let saeIDs = try addFeatures(cache: LatentCache(directory: saeCache), coder: sae, hook: saeHook, kind: "sae", count: 6,
@@ -126,14 +126,15 @@ enum ViewerFixture {
         for s in try sampler.sample(latents: Array(ranked)) {
             if case let .examples(latent, ex) = s, examples.count < count { examples.append((latent, ex)) }
         }
+        // TokenChange (a forward pass per feature) for the first two features only, to keep the fixture fast.
         let probe = try TokenChangeProbe(model: model, hook: hook, coder: coder,
-                                         contexts: TokenChangeProbe.sampleContexts(from: cache, model: model, count: 3, length: 12, seed: 1))
+                                         contexts: TokenChangeProbe.sampleContexts(from: cache, model: model, count: 2, length: 10, seed: 1))
         var records: [FeatureRecord] = []
-        for (latent, ex) in examples {
+        for (n, (latent, ex)) in examples.enumerated() {
             let id = "\(cache.spec.hook)/\(latent)"
             var e = FeatureEvidence(id: id, examples: ex)
             e.vocabProj = try VocabProj.evidence(latent: latent, coder: coder, hook: hook, model: model, count: 20)
-            if let clamp = TokenChangeProbe.clampValue(latent: latent, statistics: stats) {
+            if n < 2, let clamp = TokenChangeProbe.clampValue(latent: latent, statistics: stats) {
                 e.tokenChange = try probe.evidence(latent: latent, clampValue: clamp, topCount: 8)
             }
             records.append(FeatureRecord(id: id, hook: cache.spec.hook, latent: latent, density: stats.densities[latent],

@@ -83,7 +83,7 @@ import FoundationNetworking
     }
 
     @Test func featurePageShowsEvidenceDescriptionsAndScores() async throws {
-        let id = fixture.saeIDs[2]
+        let id = fixture.saeIDs[0]
         let feature = try #require(try fixture.store.feature(id: id))
         let evidence = try #require(feature.evidence)
         try await withViewer(fixture.store) { viewer in
