@@ -1,3 +1,4 @@
+import AugurInterp
 import Foundation
 import GRDB
 
@@ -219,5 +220,80 @@ extension RunStore {
     public func topFeatureIDs(scorer: String, method: String? = nil, limit: Int) throws(RunStoreError) -> [String] {
         try featureList(FeatureListQuery(sort: .score(scorer: scorer, method: method), pageSize: limit)).rows
             .filter { $0.sortScore != nil }.map(\.id)
+    }
+}
+
+extension RunStore {
+    /// Stores many descriptions and scores in one transaction: bulk loading, e.g. of a generated
+    /// benchmark store (``record(_:)`` and ``recordScore(_:value:detailsJSON:)`` commit one at a time).
+    /// A score without a value is stored as failed with `failureCause`.
+    public func bulkRecord(descriptions: [ExplanationSuccess], scores: [(key: ScoreKey, value: Double?)],
+                           failureCause: String = "scoring failed") throws(RunStoreError) {
+        var rows: [(ExplanationSuccess, String, String, String)] = []
+        for s in descriptions {
+            rows.append((s, try encode(s.messages, column: "descriptions.prompt"), try encode(s.shown, column: "descriptions.evidence_shown"),
+                         try encode(s.rawReplies, column: "descriptions.raw_replies")))
+        }
+        let now = Date()
+        try write { db in
+            for (s, prompt, shown, replies) in rows {
+                try db.execute(sql: "INSERT OR IGNORE INTO features (id) VALUES (?)", arguments: [s.featureID])
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO descriptions (feature_id, method, explainer, text, prompt, evidence_shown, raw_reply, raw_replies,
+                        seconds, prompt_tokens, cached_prompt_tokens, completion_tokens, created)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [s.featureID, s.description.method, s.explainer, s.description.text, prompt, shown, s.rawReply,
+                                     replies, s.seconds, s.usage.promptTokens, s.usage.cachedPromptTokens, s.usage.completionTokens, now])
+            }
+            for (key, value) in scores {
+                try db.execute(sql: "INSERT OR IGNORE INTO features (id) VALUES (?)", arguments: [key.featureID])
+                try db.execute(sql: """
+                    INSERT OR REPLACE INTO scores (feature_id, method, explainer, scorer, value, failed, details, created)
+                    VALUES (?, ?, ?, ?, ?, ?, NULL, ?)
+                    """, arguments: [key.featureID, key.method, key.explainer, key.scorer, value, value == nil, now])
+                if value == nil {
+                    try db.execute(sql: """
+                        INSERT OR REPLACE INTO failures (feature_id, stage, method, explainer, scorer, cause, raw, attempts, created)
+                        VALUES (?, ?, ?, ?, ?, ?, '', 1, ?)
+                        """, arguments: [key.featureID, Self.scoreStage, key.method, key.explainer, key.scorer, failureCause, now])
+                }
+            }
+        }
+    }
+}
+
+extension RunStore {
+    /// Adds `copies` copies of every cache feature (with its descriptions, scores and failures) in
+    /// one transaction, the copy k of latent L becoming latent L + k × `stride` of the same hook. For
+    /// benchmarks that need many features fast (encoding each feature's evidence dominates a build).
+    public func replicateFeatures(copies: Int, stride: Int) throws(RunStoreError) {
+        guard copies > 0 else { return }
+        try write { db in
+            for k in 1...copies {
+                let shift = k * stride
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO features (id, hook, latent, density, max_activation, evidence, kind, histogram, mean_activation)
+                    SELECT hook || '/' || (latent + ?1), hook, latent + ?1, density, max_activation, evidence, kind, histogram, mean_activation
+                    FROM features WHERE hook IS NOT NULL AND latent IS NOT NULL AND latent < ?2
+                    """, arguments: [shift, stride])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO descriptions (feature_id, method, explainer, text, prompt, evidence_shown, raw_reply, raw_replies,
+                        seconds, prompt_tokens, cached_prompt_tokens, completion_tokens, created)
+                    SELECT f.hook || '/' || (f.latent + ?1), d.method, d.explainer, d.text, d.prompt, d.evidence_shown, d.raw_reply,
+                        d.raw_replies, d.seconds, d.prompt_tokens, d.cached_prompt_tokens, d.completion_tokens, d.created
+                    FROM descriptions d JOIN features f ON f.id = d.feature_id WHERE f.latent < ?2
+                    """, arguments: [shift, stride])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO scores (feature_id, method, explainer, scorer, value, failed, details, created)
+                    SELECT f.hook || '/' || (f.latent + ?1), s.method, s.explainer, s.scorer, s.value, s.failed, s.details, s.created
+                    FROM scores s JOIN features f ON f.id = s.feature_id WHERE f.latent < ?2
+                    """, arguments: [shift, stride])
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO failures (feature_id, stage, method, explainer, scorer, cause, raw, attempts, created)
+                    SELECT f.hook || '/' || (f.latent + ?1), x.stage, x.method, x.explainer, x.scorer, x.cause, x.raw, x.attempts, x.created
+                    FROM failures x JOIN features f ON f.id = x.feature_id WHERE f.latent < ?2
+                    """, arguments: [shift, stride])
+            }
+        }
     }
 }

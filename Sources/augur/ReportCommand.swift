@@ -19,7 +19,8 @@ struct Report: ParsableCommand {
     func run() throws {
         let store: RunStore
         do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: runFolder)) } catch let e as ViewerError {
-            throw ValidationError(e.description)
+            printError("error: \(e)")
+            throw ExitCode.failure
         }
         let known = Set(try store.scoreColumns().map(\.scorer)).sorted()
         if let scorer, !known.contains(scorer) {

@@ -19,13 +19,15 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let store: RunStore
         do { store = try ViewerServer.openStore(run: URL(fileURLWithPath: runFolder)) } catch let e as ViewerError {
-            throw ValidationError(e.description)
+            printError("error: \(e)")
+            throw ExitCode.failure
         }
         var server = ViewerServer(store: store, host: host, port: port)
         server.pageSize = pageSize
         let viewer: RunningViewer
         do { viewer = try await server.start() } catch let e as ViewerError {
-            throw ValidationError(e.description)
+            printError("error: \(e)")
+            throw ExitCode.failure
         }
         FileHandle.standardOutput.write(Data("viewing \(runFolder) at \(viewer.url.absoluteString) (Ctrl-C stops)\n".utf8))
         await waitForInterrupt()

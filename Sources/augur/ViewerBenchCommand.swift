@@ -19,6 +19,8 @@ struct ViewerBench: AsyncParsableCommand {
     @Option(help: "Scorers per description.") var scorers = 3
     @Option(help: "Timed requests per page (the median is reported).") var repeats = 5
     @Option(help: "Folder for the generated store (default: a temporary folder, removed afterwards).") var dir: String?
+    @Option(help: "Distinct features generated; the rest are copies of them made in SQL (default: all distinct).")
+    var distinct: Int?
 
     func validate() throws {
         guard features >= 10 else { throw ValidationError("--features must be at least 10") }
@@ -32,10 +34,16 @@ struct ViewerBench: AsyncParsableCommand {
         defer { if !keep { try? FileManager.default.removeItem(at: folder) } }
         let start = Date()
         let store = try RunStore(directory: folder)
-        if try store.featureCount() < features {
-            try BenchStore(features: features, scorers: scorers).fill(store) { done in
-                if done % 1000 == 0 { printError("generated \(done)/\(features) features") }
+        let unique = min(distinct ?? features, features)
+        guard features % unique == 0 else { throw ValidationError("--features must be a multiple of --distinct") }
+        if try store.featureCount() < unique {
+            try BenchStore(features: unique, scorers: scorers).fill(store) { done in
+                if done % 1000 == 0 || done == unique { printError("generated \(done)/\(unique) features") }
             }
+        }
+        if try store.featureCount() < features {
+            try store.replicateFeatures(copies: features / unique - 1, stride: unique)
+            printError("copied them to \(try store.featureCount()) features")
         }
         try store.ensureViewerIndexes()
         let buildSeconds = Date().timeIntervalSince(start)
@@ -137,26 +145,26 @@ struct BenchStore {
                                              histogram: (0..<32).map { _ in Int(g.next() % 500) }, meanActivation: max / 3))
             }
             try store.upsertFeatures(records)
+            var descriptions: [ExplanationSuccess] = []
+            var scores: [(key: ScoreKey, value: Double?)] = []
             for r in records {
                 for m in Self.methods {
                     let words = (0..<8).map { _ in Self.words[Int(g.next() % 32)].trimmingCharacters(in: .whitespacesAndNewlines) }
                     let text = "Tokens about" + words.map { " " + $0 }.joined()
                     let prompt = [ChatMessage(role: "system", content: String(repeating: "Describe the feature. ", count: 40)),
                                   ChatMessage(role: "user", content: String(repeating: "<<river>> flows past the mill. ", count: 40))]
-                    try store.record(.success(ExplanationSuccess(featureID: r.id, description: FeatureDescription(method: m, text: text),
-                                                                 messages: prompt, shown: EvidenceShown(), explainer: "bench-explainer",
-                                                                 rawReply: "[EXPLANATION]: \(text)", rawReplies: ["[EXPLANATION]: \(text)"],
-                                                                 seconds: 1, usage: ChatUsage(promptTokens: 900, cachedPromptTokens: 0, completionTokens: 20))))
+                    descriptions.append(ExplanationSuccess(featureID: r.id, description: FeatureDescription(method: m, text: text),
+                                                           messages: prompt, shown: EvidenceShown(), explainer: "bench-explainer",
+                                                           rawReply: "[EXPLANATION]: \(text)", rawReplies: ["[EXPLANATION]: \(text)"],
+                                                           seconds: 1, usage: ChatUsage(promptTokens: 900, cachedPromptTokens: 0, completionTokens: 20)))
                     for s in Self.scorerNames.prefix(scorers) {
-                        let key = ScoreKey(featureID: r.id, method: m, explainer: "bench-explainer", scorer: s)
-                        if g.next() % 50 == 0 {
-                            try store.recordScoreFailure(key, cause: "the scorer's reply could not be parsed")
-                        } else {
-                            try store.recordScore(key, value: uniform())
-                        }
+                        // About one score in 50 failed, as a run has some.
+                        scores.append((ScoreKey(featureID: r.id, method: m, explainer: "bench-explainer", scorer: s),
+                                       g.next() % 50 == 0 ? nil : uniform()))
                     }
                 }
             }
+            try store.bulkRecord(descriptions: descriptions, scores: scores, failureCause: "the scorer's reply could not be parsed")
             progress(min(features, base + chunk))
         }
     }

@@ -114,7 +114,7 @@ struct SummarySections {
         if !kinds.isEmpty { out += " (" + HTML.escape(kinds.joined(separator: ", ")) + ")" }
         out += " · store <code>\(HTML.escape(store.path))</code></p>"
         if let info = try store.runInfo() {
-            out += "<details><summary>Configuration (Augur \(HTML.escape(info.augurVersion)), created \(HTML.escape(info.created.formatted()))</summary>"
+            out += "<details><summary>Configuration (Augur \(HTML.escape(info.augurVersion)), created \(HTML.escape(info.created.formatted())))</summary>"
                 + "<pre class=\"ex\">\(HTML.escape(prettyJSON(info.configJSON)))</pre></details>"
         }
         return out
