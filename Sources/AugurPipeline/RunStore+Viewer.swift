@@ -108,6 +108,9 @@ extension RunStore {
                 CREATE INDEX IF NOT EXISTS viewer_scores_feature ON scores(feature_id, scorer, method, failed, value);
                 CREATE INDEX IF NOT EXISTS viewer_features_density ON features(density);
                 CREATE INDEX IF NOT EXISTS viewer_features_max ON features(max_activation);
+                -- Covers the list's columns: the table's rows carry the evidence JSON before kind (added
+                -- by v2), so scanning the table itself reads every feature's evidence.
+                CREATE INDEX IF NOT EXISTS viewer_features_list ON features(kind, density, max_activation, id, latent);
                 """)
         }
     }

@@ -67,7 +67,9 @@ public enum SVGPlot {
                 out += "<rect class=\"box\" x=\"\(f(x(q1)))\" y=\"\(f(cy - 8))\" width=\"\(f(max(x(q3) - x(q1), 1)))\" height=\"16\" fill=\"#dde6f0\" stroke=\"#4c78a8\"/>"
                 out += "<line class=\"median\" x1=\"\(f(x(med)))\" x2=\"\(f(x(med)))\" y1=\"\(f(cy - 8))\" y2=\"\(f(cy + 8))\" stroke=\"#c0392b\" stroke-width=\"2\"/>"
             }
-            for (i, v) in sorted.enumerated() {
+            // At most 400 points per row (evenly spaced through the sorted values); the box uses all.
+            let step = max(1, sorted.count / 400)
+            for (i, v) in sorted.enumerated() where i % step == 0 {
                 let jitter = (Double((i * 7919) % 97) / 97 - 0.5) * 12
                 out += "<circle class=\"pt\" cx=\"\(f(x(v)))\" cy=\"\(f(cy + jitter))\" r=\"2\" fill=\"#4c78a8\" fill-opacity=\"0.55\"/>"
             }
@@ -86,7 +88,9 @@ public enum SVGPlot {
     /// A point per (x, y) pair over axes spanning the data (or the given bounds), with Pearson's r in the title.
     public static func scatter(points: [(x: Double, y: Double)], xLabel: String, yLabel: String, title: String,
                                bounds: (lower: Double, upper: Double)? = nil, size: Size = Size(width: 300, height: 260)) -> String {
-        let pts = points.filter { $0.x.isFinite && $0.y.isFinite }
+        let finite = points.filter { $0.x.isFinite && $0.y.isFinite }
+        // At most 2000 points drawn (every k-th).
+        let pts = stride(from: 0, to: finite.count, by: max(1, finite.count / 2000)).map { finite[$0] }
         var out = open(size, title: title)
         if pts.isEmpty { return out + note("no data", size) + "</svg>" }
         let xs = pts.map(\.x), ys = pts.map(\.y)
