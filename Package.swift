@@ -67,7 +67,8 @@ let package = Package(
         ),
         .target(
             name: "AugurServer",
-            dependencies: ["AugurLLM", "AugurModels", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["AugurLLM", "AugurModels", "AugurPipeline", "AugurInterp", "AugurActivations", "AugurSAE",
+                           "AugurTokenizers", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Logging", package: "swift-log")]
         ),
         .target(
@@ -107,7 +108,8 @@ let package = Package(
         .testTarget(name: "AugurCLITests", dependencies: ["augur", "AugurFormats"]),
         .testTarget(
             name: "AugurServerTests",
-            dependencies: ["AugurServer", "AugurLLM", "AugurModels",
+            dependencies: ["AugurServer", "AugurLLM", "AugurModels", "AugurPipeline", "AugurInterp",
+                           "AugurActivations", "AugurSAE", "AugurTokenizers",
                            .product(name: "Hummingbird", package: "hummingbird")]
         ),
     ],

@@ -2,7 +2,7 @@
 # The test command: installs what is missing, fetches the models the tests use, runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 swift build --product augur
 for m in smollm2-135m-instruct qwen2.5-coder-0.5b-instruct gemma-3-270m all-minilm-l6-v2; do
   .build/debug/augur models pull "$m" >/dev/null

@@ -11,7 +11,8 @@ struct Augur: AsyncParsableCommand {
         version: augurVersion,
         subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
                       CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self,
-                      Explain.self, Score.self, Export.self, ServeLLM.self, Init.self, Run.self])
+                      Init.self, Run.self, Explain.self, Score.self, Export.self, Serve.self, Report.self,
+                      ServeLLM.self, ViewerBench.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in

@@ -1,0 +1,129 @@
+import AugurPipeline
+import Foundation
+import Hummingbird
+import Logging
+
+/// The results viewer of a run (Hummingbird 2), bound to 127.0.0.1 unless told otherwise.
+///
+/// Routes:
+/// - `GET /`: the feature list (`q` search in descriptions, `kind`, `sort` = `stored` | `density` |
+///   `max` | `score:SCORER` | `score:SCORER:METHOD`, `order` = `desc` | `asc`, `page`).
+/// - `GET /features/ID`: a feature's page (the id percent-encoded, `/` as `%2F`).
+/// - `GET /summary`: plots and the method × scorer table.
+/// - `POST /steer`: JSON or form `{feature, prompt, strength, max_tokens}` → JSON ``SteeringResult``.
+/// - `GET /health`.
+public struct ViewerServer: Sendable {
+    /// The run's store.
+    public let store: RunStore
+    public let host: String
+    /// Port to bind; 0 picks a free one (see ``start()``).
+    public let port: Int
+    /// Features per list page.
+    public var pageSize = 100
+    public var logger: Logger
+
+    public init(store: RunStore, host: String = "127.0.0.1", port: Int) {
+        self.store = store
+        self.host = host
+        self.port = port
+        logger = Logger(label: "augur.viewer")
+    }
+
+    /// The store of the run folder `run`, which must already hold one (the viewer never creates a store).
+    public static func openStore(run: URL) throws -> RunStore {
+        let file = run.appendingPathComponent(RunStore.fileName).path
+        guard FileManager.default.fileExists(atPath: file) else { throw ViewerError.noStore(path: run.path) }
+        let store = try RunStore(directory: run)
+        try store.ensureViewerIndexes()
+        return store
+    }
+
+    /// This server logging to `logger`.
+    public func logging(to logger: Logger) -> ViewerServer {
+        var copy = self
+        copy.logger = logger
+        return copy
+    }
+
+    /// Serves until SIGINT/SIGTERM or until the task is cancelled.
+    public func run() async throws {
+        guard (0...65535).contains(port) else { throw ViewerError.invalidPort(port) }
+        let app = makeApplication(onRunning: { _ in })
+        do { try await app.runService() } catch { throw startError(error) }
+    }
+
+    /// Starts serving in the background and returns once the socket is bound.
+    public func start() async throws -> RunningViewer {
+        guard (0...65535).contains(port) else { throw ViewerError.invalidPort(port) }
+        let (bound, reporter) = AsyncThrowingStream<Int, any Error>.makeStream()
+        let requested = port
+        let app = makeApplication(onRunning: { port in reporter.yield(port ?? requested) })
+        let server = self
+        let task = Task<Void, any Error> {
+            do {
+                try await app.run()
+                reporter.finish()
+            } catch {
+                reporter.finish(throwing: server.startError(error))
+                throw error
+            }
+        }
+        var iterator = bound.makeAsyncIterator()
+        let port: Int?
+        do { port = try await iterator.next() } catch {
+            task.cancel()
+            throw error
+        }
+        guard let port else {
+            task.cancel()
+            throw ViewerError.stoppedBeforeStarting(host: host, port: requested)
+        }
+        return RunningViewer(host: host, port: port, task: task)
+    }
+
+    private func makeApplication(onRunning: @escaping @Sendable (Int?) async -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        var routes = ViewerRoutes(store: store, steering: SteeringService(store: store, logger: logger), logger: logger)
+        routes.pageSize = pageSize
+        routes.add(to: router)
+        return Application(router: router,
+                           configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "augur-viewer",
+                                                                   reuseAddress: true),
+                           onServerRunning: { channel in await onRunning(channel.localAddress?.port) },
+                           logger: logger)
+    }
+
+    private func startError(_ error: any Error) -> any Error {
+        let text = String(describing: error)
+        if text.contains("Address already in use") || text.contains("errno: \(EADDRINUSE))") {
+            return ViewerError.portInUse(host: host, port: port)
+        }
+        if text.contains("bind(") { return ViewerError.cannotBind(host: host, port: port, detail: text) }
+        return error
+    }
+}
+
+/// A viewer started with ``ViewerServer/start()``.
+public final class RunningViewer: Sendable {
+    public let host: String
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    init(host: String, port: Int, task: Task<Void, any Error>) {
+        self.host = host
+        self.port = port
+        self.task = task
+    }
+
+    /// `http://host:port/`.
+    public var url: URL {
+        let h = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
+        return URL(string: "http://\(h):\(port)/") ?? URL(fileURLWithPath: "/")
+    }
+
+    /// Stops serving and waits until the socket is closed.
+    public func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+}
