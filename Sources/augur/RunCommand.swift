@@ -1,5 +1,6 @@
 import ArgumentParser
 import AugurPipeline
+import AugurServer
 import Foundation
 
 struct Run: AsyncParsableCommand {
@@ -36,12 +37,14 @@ struct Run: AsyncParsableCommand {
         let start = Date()
         let outcome = try await pipeline.run(store: prepared.store) { display.handle($0) }
         print(RunSummaryText.render(outcome, seconds: Date().timeIntervalSince(start)))
+        let report = URL(fileURLWithPath: folder).appendingPathComponent("report.html")
+        try ReportWriter.write(store: prepared.store, to: report)
         print("""
 
+            Report:  \(report.path)   (one self-contained HTML file; open it in a browser)
             Summary: \(outcome.summaryFile.path)
             Browse the features: augur serve \(folder)   (then open http://127.0.0.1:8000)
-            One-file report:     augur report \(folder) --out \(folder)/report.html
-            Export:              augur export \(folder) --format jsonl
+            Export:              augur export \(folder) --format jsonl   (or --format delphi --out DIR)
             """)
         if outcome.explain.failed > 0 || (outcome.score?.failed ?? 0) > 0 {
             printError("some descriptions or scores failed (kept with their causes); rerun the same command to retry them")

@@ -120,6 +120,8 @@ import Testing
         #expect(features.values.contains { $0["d:maxact"] != nil }, "\(features)")
         #expect(features.values.contains { $0["s:embedding:maxact"] != nil }, "\(features)")
         #expect(FileManager.default.fileExists(atPath: a + "/config.toml"))
+        let report = (try? String(contentsOfFile: a + "/report.html", encoding: .utf8)) ?? ""
+        #expect(report.contains("<svg") && report.contains("embedding") && !report.contains("<script"), "report: \(report.prefix(300))")
 
         // The same command again: every stage already done.
         let rerun = try augur(["run", config, "--out", a])
