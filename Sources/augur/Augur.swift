@@ -11,7 +11,7 @@ struct Augur: AsyncParsableCommand {
         version: augurVersion,
         subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
                       CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self,
-                      Explain.self, Score.self, Export.self, ServeLLM.self])
+                      Explain.self, Score.self, BenchScore.self, Export.self, ServeLLM.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in
