@@ -149,6 +149,8 @@ struct RunConfigField {
         f.append(.strings("score", "scorers", \.score.scorers, "detection, fuzzing, intruder, simulation, embedding"))
         f += backend("score", \.score.backend, role: "scorer")
         f.append(.string("score", "embedder", \.score.embedder, "sentence embedder of the embedding scorer"))
+        f.append(.bool("score", "per_example", \.score.perExample,
+                       "detection/fuzzing: one example per prompt, answer read from logprobs (false: batches of 5)"))
         return f
     }
 }

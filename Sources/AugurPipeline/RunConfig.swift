@@ -119,6 +119,10 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var backend = Backend()
         /// Sentence embedder of the embedding scorer.
         public var embedder = "all-minilm-l6-v2"
+        /// Detection and fuzzing ask about one example per prompt and read P("1") from the answer
+        /// token's logprobs (small scorer models cannot answer batches of 5 reliably); the
+        /// instructions and the description are computed once per description by the prefix cache.
+        public var perExample = true
     }
 
     public var model = Model()

@@ -12,7 +12,7 @@ struct Augur: AsyncParsableCommand {
         subcommands: [Models.self, Tokenize.self, Forward.self, Generate.self, Bench.self, Embed.self,
                       CorpusCommand.self, CacheCommand.self, TrainSAE.self, SAE.self,
                       Init.self, Run.self, Explain.self, Score.self, Export.self, Serve.self, Report.self,
-                      ServeLLM.self, ViewerBench.self])
+                      ServeLLM.self, ViewerBench.self, BenchScore.self])
 
     static func main() async {
         LoggingSystem.bootstrap { label in

@@ -104,12 +104,14 @@ struct BinaryJudgement: Sendable {
             let messages = prompts.binary(kind: kind, description: description.text, examples: batch.map { texts[$0] },
                                           single: options.perExamplePrompts)
             let n = batch.count
+            let single = options.perExamplePrompts
             let asked: Asked<([Bool], [Double]?)> = await ask(
-                model, messages: messages, maxTokens: options.perExamplePrompts ? 4 : 8 + 6 * n, options: options,
+                model, messages: messages, maxTokens: single ? 1 : 8 + 6 * n, options: options,
                 parse: { response in
-                    AnswerParser.binaryAnswers(response.text, count: n).map { answers in
-                        (answers, LogprobReader.yesProbabilities(response.logprobs, count: n))
-                    }
+                    single ? Self.singleAnswer(response)
+                        : AnswerParser.binaryAnswers(response.text, count: n).map { answers in
+                            (answers, LogprobReader.yesProbabilities(response.logprobs, count: n))
+                        }
                 },
                 repair: { problem in prompts.binaryRepair(problem: problem, count: n, single: options.perExamplePrompts) })
             return (batch, asked)
@@ -139,6 +141,21 @@ struct BinaryJudgement: Sendable {
         }
         outcome.fillClassificationValues()
         return outcome
+    }
+
+    /// The answer of a one-example prompt (one generated token): the reply read as yes or no, with
+    /// P("1") / (P("0") + P("1")) from the first position's alternatives when there are logprobs.
+    /// When the token reads as neither (say "The") but its alternatives hold a 1 or a 0, the answer
+    /// is that probability ≥ 0.5: the model's own preference between the two answers.
+    static func singleAnswer(_ response: ChatResponse) -> Result<([Bool], [Double]?), ReplyError> {
+        let p = response.logprobs?.first.flatMap(LogprobReader.yesProbability)
+        switch AnswerParser.binaryAnswers(response.text, count: 1) {
+        case .success(let answers):
+            return .success((answers, p.map { [$0] }))
+        case .failure(let problem):
+            guard let p else { return .failure(problem) }
+            return .success(([p >= 0.5], [p]))
+        }
     }
 
     /// Which tokens of an activating record count as active for highlighting.

@@ -8,58 +8,80 @@ enum ScorerPrompts {
         examples.enumerated().map { "Example \($0.offset + 1): \($0.element)" }.joined(separator: "\n")
     }
 
-    static func binary(kind: BinaryJudgement.Kind, description: String, examples: [String], single: Bool) -> [ChatMessage] {
-        let task: String
+    /// The task of a binary judgement, as the system prompt says it.
+    static func binaryTask(_ kind: BinaryJudgement.Kind) -> String {
         switch kind {
         case .detection:
-            task = """
+            """
             You check descriptions of features of a language model. A feature fires on some pieces of text; \
             you get its description and some text examples. For each example decide whether the feature \
             fires on it, that is, whether the description fits some part of the example.
             """
         case .fuzzing:
-            task = """
+            """
             You check descriptions of features of a language model. A feature fires on some tokens of a text; \
             you get its description and some text examples in which some tokens are marked with << and >>. \
             For each example decide whether the marked tokens are exactly the kind of tokens the description \
             is about (1) or not (0).
             """
         }
-        let format = single
-            ? "Answer with a single digit, 1 (yes) or 0 (no), and nothing else."
-            : "Answer with a JSON list of 0s and 1s, one per example in order (1: yes, 0: no), and nothing else."
-        var messages = [ChatMessage(role: "system", content: task + "\n" + format)]
-        // Few-shot turns.
-        let shots: [(String, [String], [Bool])]
+    }
+
+    /// The few-shot description, examples and right answers of a binary judgement.
+    static func binaryShots(_ kind: BinaryJudgement.Kind) -> (description: String, examples: [String], answers: [Bool]) {
         switch kind {
         case .detection:
-            shots = [("mentions of fruit",
-                      ["She bought apples and pears at the market.", "The bus was late again this morning.",
-                       "Add a squeeze of lemon before serving."], [true, false, true])]
+            ("mentions of fruit",
+             ["She bought apples and pears at the market.", "The bus was late again this morning.",
+              "Add a squeeze of lemon before serving."], [true, false, true])
         case .fuzzing:
-            shots = [("mentions of fruit",
-                      ["She bought <<apples>> and <<pears>> at the market.", "The bus <<was>> late again this morning.",
-                       "Add a squeeze of lemon <<before>> serving."], [true, false, false])]
+            ("mentions of fruit",
+             ["She bought <<apples>> and <<pears>> at the market.", "The bus <<was>> late again this morning.",
+              "Add a squeeze of lemon <<before>> serving."], [true, false, false])
         }
-        for (desc, texts, answers) in shots {
-            if single {
-                for (t, a) in zip(texts, answers).prefix(2) {
-                    messages.append(ChatMessage(role: "user", content: question(desc, [t], single: true)))
-                    messages.append(ChatMessage(role: "assistant", content: a ? "1" : "0"))
-                }
-            } else {
-                messages.append(ChatMessage(role: "user", content: question(desc, texts, single: false)))
-                messages.append(ChatMessage(role: "assistant", content: "[" + answers.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]"))
-            }
+    }
+
+    static func binary(kind: BinaryJudgement.Kind, description: String, examples: [String], single: Bool) -> [ChatMessage] {
+        if single { return binarySingle(kind: kind, description: description, example: examples.first ?? "") }
+        let format = "Answer with a JSON list of 0s and 1s, one per example in order (1: yes, 0: no), and nothing else."
+        let (desc, texts, answers) = binaryShots(kind)
+        return [
+            ChatMessage(role: "system", content: binaryTask(kind) + "\n" + format),
+            ChatMessage(role: "user", content: question(desc, texts)),
+            ChatMessage(role: "assistant", content: "[" + answers.map { $0 ? "1" : "0" }.joined(separator: ", ") + "]"),
+            ChatMessage(role: "user", content: question(description, examples)),
+        ]
+    }
+
+    /// The acknowledgement of a description in a one-example-per-prompt conversation.
+    static let singleAcknowledgement = "Understood. Send the examples one at a time and I will answer each with 1 or 0."
+
+    /// One example per prompt, laid out so that everything but the example is a shared prefix:
+    /// the system prompt, the few-shot turns (a description, its acknowledgement, examples each
+    /// answered with one digit) and the scored description with its acknowledgement come first,
+    /// each in its own message, and the example last. A prefix-caching backend (``LocalChatModel``
+    /// cuts its cache at message starts) then computes the shared part once per description and
+    /// only the example turn per prompt, and the one-digit answer is the first generated token.
+    static func binarySingle(kind: BinaryJudgement.Kind, description: String, example: String) -> [ChatMessage] {
+        let format = """
+        You get a description, then examples one per message. Answer each example with a single digit, \
+        1 (yes) or 0 (no), and nothing else.
+        """
+        let (desc, texts, answers) = binaryShots(kind)
+        var messages = [ChatMessage(role: "system", content: binaryTask(kind) + "\n" + format),
+                        ChatMessage(role: "user", content: "Description: \(desc)"),
+                        ChatMessage(role: "assistant", content: singleAcknowledgement)]
+        for (t, a) in zip(texts, answers) {
+            messages.append(ChatMessage(role: "user", content: "Example: \(t)"))
+            messages.append(ChatMessage(role: "assistant", content: a ? "1" : "0"))
         }
-        messages.append(ChatMessage(role: "user", content: question(description, examples, single: single)))
+        messages.append(ChatMessage(role: "user", content: "New description: \(description)"))
+        messages.append(ChatMessage(role: "assistant", content: singleAcknowledgement))
+        messages.append(ChatMessage(role: "user", content: "Example: \(example)"))
         return messages
     }
 
-    static func question(_ description: String, _ examples: [String], single: Bool) -> String {
-        if single {
-            return "Description: \(description)\n\nExample: \(examples.first ?? "")\n\nAnswer 1 or 0."
-        }
+    static func question(_ description: String, _ examples: [String]) -> String {
         return "Description: \(description)\n\n\(numbered(examples))\n\nAnswer with a list of \(examples.count) numbers (0 or 1)."
     }
 

@@ -255,6 +255,7 @@ public struct RunPipeline {
         if !kinds.isEmpty {
             var options = LLMScorerOptions()
             options.seed = seed
+            options.perExamplePrompts = c.score.perExample
             var context = ScoreContext(llmOptions: options)
             if kinds.contains(where: { $0.needsChatModel }) { context.chat = try backends.make(c.score.backend) }
             if kinds.contains(.embedding) { context.embedder = try SentenceEmbedder.load(c.score.embedder) }
