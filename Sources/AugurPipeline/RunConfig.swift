@@ -28,7 +28,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
         /// A folder or file in sparsify, SAELens or Gemma Scope layout; empty: train one.
         public var load = ""
         /// Training tokens.
-        public var trainTokens = 80_000
+        public var trainTokens = 64_000
         /// Latents = width × expansion.
         public var expansion = 8
         /// Active latents per token.
@@ -50,7 +50,7 @@ public struct RunConfig: Codable, Sendable, Equatable {
     /// The latent caches (SAE and neurons) built over the corpus.
     public struct Cache: Codable, Sendable, Equatable {
         /// Tokens cached (the same for the SAE and the neurons).
-        public var tokens = 40_000
+        public var tokens = 32_000
         /// Contexts per forward pass and per committed batch.
         public var batch = 8
     }

@@ -12,14 +12,15 @@ struct Init: ParsableCommand {
     static let header = [
         "Configuration of `augur run CONFIG.toml` (the defaults of `augur run` with no configuration).",
         "Every key is optional: a key left out keeps the value shown here. Unknown keys are refused.",
-        "The defaults are sized for the quick start, ~20 minutes on 2 CPU cores: a TopK SAE trained on",
-        "80k tokens (~3 min), caches of 40k tokens (~75 s each), 4 SAE latents and 2 neurons, 4 methods",
-        "(24 descriptions), 4 scorers over 4 + 4 held-out examples (scoring is the longest stage; simulation",
-        "asks one prompt per example). Raise the token counts and latents.select for a real study.",
+        "The defaults are sized for the quick start, under 20 minutes on 2 CPU cores: a TopK SAE trained on",
+        "64k tokens (~4 min with its evaluation), caches of 32k tokens (~75 s each), 4 SAE latents and 2",
+        "neurons, 4 methods (24 descriptions), 4 scorers over 4 + 4 held-out examples (scoring is the longest",
+        "stage, ~10 min; simulation asks one prompt per example). Raise the token counts and latents.select",
+        "for a real study (80k SAE tokens + 40k cache tokens took 20m13s in all, 9m33s of it scoring).",
         "Explainer and scorer: SmolLM2-135M-Instruct in-process. Qwen2.5-Coder-0.5B-Instruct writes better",
         "descriptions but is ~3x slower per request here (prefill 80 vs 242 tok/s, decode 24 vs 79 tok/s):",
-        "~30 s per request against ~10 s under load, which does not fit the budget with 24 descriptions",
-        "and ~12 scoring prompts each. Set explain.model / score.model to it when time allows.",
+        "SmolLM2 took 5.6 s per description (a third fail: it copies a few-shot answer), Qwen would take ~3x",
+        "per description and per scoring prompt. Set explain.model / score.model to it when time allows.",
     ]
 
     func run() throws {

@@ -80,7 +80,7 @@ import Testing
         let r = try augur(["init", "--out", file])
         #expect(r.code == 0, "\(r.err)")
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        #expect(text.contains("[sae]") && text.contains("train_tokens = 80_000") && text.contains("# "))
+        #expect(text.contains("[sae]") && text.contains("train_tokens = 64_000") && text.contains("# "))
         let again = try augur(["init", "--out", file])
         #expect(again.code != 0 && again.err.contains("--force"), "\(again.err)")
 
