@@ -132,8 +132,12 @@ public struct OpenAIServer: Sendable {
     }
 }
 
-/// A server started with ``OpenAIServer/start()``; it serves until ``stop()`` is called.
-public final class RunningOpenAIServer: Sendable {
+/// A server started with ``OpenAIServer/start()``; ``RunningServer/baseURL`` is the base URL for
+/// ``OpenAIClient``.
+public typealias RunningOpenAIServer = RunningServer
+
+/// A Hummingbird server (the OpenAI-compatible endpoint or the viewer) running until ``stop()``.
+public final class RunningServer: Sendable {
     /// The interface it is bound to.
     public let host: String
     /// The port it is bound to.
@@ -146,11 +150,14 @@ public final class RunningOpenAIServer: Sendable {
         self.task = task
     }
 
-    /// `http://host:port/v1`, the base URL for ``OpenAIClient``.
-    public var baseURL: URL {
+    /// `http://host:port/` (a wildcard host is reached through 127.0.0.1).
+    public var url: URL {
         let h = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
-        return URL(string: "http://\(h):\(port)/v1") ?? URL(fileURLWithPath: "/")
+        return URL(string: "http://\(h):\(port)/") ?? URL(fileURLWithPath: "/")
     }
+
+    /// `http://host:port/v1`, the base URL of the OpenAI-compatible routes.
+    public var baseURL: URL { url.appendingPathComponent("v1") }
 
     /// Stops serving (in-flight requests are cancelled) and waits until the socket is closed.
     public func stop() async {

@@ -103,27 +103,5 @@ public struct ViewerServer: Sendable {
     }
 }
 
-/// A viewer started with ``ViewerServer/start()``.
-public final class RunningViewer: Sendable {
-    public let host: String
-    public let port: Int
-    private let task: Task<Void, any Error>
-
-    init(host: String, port: Int, task: Task<Void, any Error>) {
-        self.host = host
-        self.port = port
-        self.task = task
-    }
-
-    /// `http://host:port/`.
-    public var url: URL {
-        let h = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
-        return URL(string: "http://\(h):\(port)/") ?? URL(fileURLWithPath: "/")
-    }
-
-    /// Stops serving and waits until the socket is closed.
-    public func stop() async {
-        task.cancel()
-        _ = await task.result
-    }
-}
+/// A viewer started with ``ViewerServer/start()``; ``RunningServer/url`` is its address.
+public typealias RunningViewer = RunningServer
