@@ -72,32 +72,10 @@ public struct OpenAIServer: Sendable {
     /// - Throws: ``OpenAIServerError/portInUse(host:port:)`` when the port is taken.
     public func start() async throws -> RunningOpenAIServer {
         try validate()
-        let (bound, reporter) = AsyncThrowingStream<Int, any Error>.makeStream()
-        let requested = port
-        let app = makeApplication(onRunning: { port in reporter.yield(port ?? requested) })
         let server = self
-        let task = Task<Void, any Error> {
-            do {
-                try await app.run()
-                reporter.finish()
-            } catch {
-                reporter.finish(throwing: server.startError(error))
-                throw error
-            }
-        }
-        var iterator = bound.makeAsyncIterator()
-        let port: Int?
-        do {
-            port = try await iterator.next()
-        } catch {
-            task.cancel()
-            throw error
-        }
-        guard let port else {
-            task.cancel()
-            throw OpenAIServerError.stoppedBeforeStarting(host: host, port: requested)
-        }
-        return RunningOpenAIServer(host: host, port: port, task: task)
+        return try await startInBackground(host: host, requestedPort: port, build: { makeApplication(onRunning: $0) },
+                                           mapError: { server.startError($0) },
+                                           stoppedBeforeStarting: OpenAIServerError.stoppedBeforeStarting(host: host, port: port))
     }
 
     private func validate() throws {
@@ -119,16 +97,11 @@ public struct OpenAIServer: Sendable {
 
     /// A bind failure as ``OpenAIServerError``; other errors unchanged.
     private func startError(_ error: any Error) -> any Error {
-        // NIO reports bind failures as `IOError` ("bind(descriptor:ptr:bytes:): Address already in
-        // use (errno: 98)"); its text is the only dependency-free way to recognise them here.
-        let text = String(describing: error)
-        if text.contains("Address already in use") || text.contains("errno: \(EADDRINUSE))") {
-            return OpenAIServerError.portInUse(host: host, port: port)
+        switch BindFailure(error) {
+        case .portInUse: OpenAIServerError.portInUse(host: host, port: port)
+        case .cannotBind(let detail): OpenAIServerError.cannotBind(host: host, port: port, detail: detail)
+        case nil: error
         }
-        if text.contains("bind(") {
-            return OpenAIServerError.cannotBind(host: host, port: port, detail: text)
-        }
-        return error
     }
 }
 

@@ -55,30 +55,10 @@ public struct ViewerServer: Sendable {
     /// Starts serving in the background and returns once the socket is bound.
     public func start() async throws -> RunningViewer {
         guard (0...65535).contains(port) else { throw ViewerError.invalidPort(port) }
-        let (bound, reporter) = AsyncThrowingStream<Int, any Error>.makeStream()
-        let requested = port
-        let app = makeApplication(onRunning: { port in reporter.yield(port ?? requested) })
         let server = self
-        let task = Task<Void, any Error> {
-            do {
-                try await app.run()
-                reporter.finish()
-            } catch {
-                reporter.finish(throwing: server.startError(error))
-                throw error
-            }
-        }
-        var iterator = bound.makeAsyncIterator()
-        let port: Int?
-        do { port = try await iterator.next() } catch {
-            task.cancel()
-            throw error
-        }
-        guard let port else {
-            task.cancel()
-            throw ViewerError.stoppedBeforeStarting(host: host, port: requested)
-        }
-        return RunningViewer(host: host, port: port, task: task)
+        return try await startInBackground(host: host, requestedPort: port, build: { makeApplication(onRunning: $0) },
+                                           mapError: { server.startError($0) },
+                                           stoppedBeforeStarting: ViewerError.stoppedBeforeStarting(host: host, port: port))
     }
 
     private func makeApplication(onRunning: @escaping @Sendable (Int?) async -> Void) -> some ApplicationProtocol {
@@ -94,12 +74,11 @@ public struct ViewerServer: Sendable {
     }
 
     private func startError(_ error: any Error) -> any Error {
-        let text = String(describing: error)
-        if text.contains("Address already in use") || text.contains("errno: \(EADDRINUSE))") {
-            return ViewerError.portInUse(host: host, port: port)
+        switch BindFailure(error) {
+        case .portInUse: ViewerError.portInUse(host: host, port: port)
+        case .cannotBind(let detail): ViewerError.cannotBind(host: host, port: port, detail: detail)
+        case nil: error
         }
-        if text.contains("bind(") { return ViewerError.cannotBind(host: host, port: port, detail: text) }
-        return error
     }
 }
 
