@@ -101,6 +101,17 @@ public struct RunConfig: Codable, Sendable, Equatable {
         public var responseCache = true
         /// Requests in flight at once.
         public var concurrency = 2
+
+        /// A backend; the defaults are an in-process SmolLM2-135M-Instruct behind the response cache.
+        public init(model: String = "smollm2-135m-instruct", url: String = "", remoteModel: String = "",
+                    apiKeyEnv: String = "OPENAI_API_KEY", responseCache: Bool = true, concurrency: Int = 2) {
+            self.model = model
+            self.url = url
+            self.remoteModel = remoteModel
+            self.apiKeyEnv = apiKeyEnv
+            self.responseCache = responseCache
+            self.concurrency = concurrency
+        }
     }
 
     /// Explanation methods and explainer.

@@ -107,11 +107,26 @@ extension RunStore {
             try db.execute(sql: """
                 CREATE INDEX IF NOT EXISTS viewer_scores_feature ON scores(feature_id, scorer, method, failed, value);
                 CREATE INDEX IF NOT EXISTS viewer_features_density ON features(density);
+                -- Text search scans this index, not the descriptions' rows (which carry prompts and replies).
+                CREATE INDEX IF NOT EXISTS viewer_descriptions_text ON descriptions(text, feature_id);
                 CREATE INDEX IF NOT EXISTS viewer_features_max ON features(max_activation);
                 -- Covers the list's columns: the table's rows carry the evidence JSON before kind (added
                 -- by v2), so scanning the table itself reads every feature's evidence.
                 CREATE INDEX IF NOT EXISTS viewer_features_list ON features(kind, density, max_activation, id, latent);
                 """)
+        }
+    }
+
+    /// A value that changes whenever features, descriptions, scores, failures or artifacts are
+    /// added, replaced or removed (their counts and largest row ids): a key for caching pages.
+    public func contentVersion() throws(RunStoreError) -> String {
+        try read { db in
+            let parts = try ["features", "descriptions", "scores", "failures", "artifacts"].map { table in
+                let row = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(max(rowid), 0) AS m FROM \(table)")
+                let n: Int = row?["n"] ?? 0, m: Int = row?["m"] ?? 0
+                return "\(n).\(m)"
+            }
+            return parts.joined(separator: "-")
         }
     }
 

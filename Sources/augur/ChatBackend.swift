@@ -1,6 +1,6 @@
 import ArgumentParser
 import AugurLLM
-import AugurModels
+import AugurPipeline
 import Foundation
 
 /// Options that choose the LLM behind explaining or scoring: an in-process catalog model, or any
@@ -64,15 +64,6 @@ func validateRemote(url: String?, model: String?, urlFlag: String, modelFlag: St
 /// An in-process model, or a client of `url` when given; behind the response cache when asked.
 func makeChatModel(local name: String, url: String?, remoteModel: String?, apiKeyEnv: String,
                    responseCache: Bool) throws -> (chat: any ChatModel, local: LocalChatModel?) {
-    let base: any ChatModel
-    var local: LocalChatModel?
-    if let url, let u = URL(string: url), let remoteModel {
-        base = OpenAIClient.fromEnvironment(baseURL: u, model: remoteModel, apiKeyEnvironment: apiKeyEnv)
-    } else {
-        let l = try LocalChatModel.load(name, options: LoadOptions(denseWeights: true))
-        local = l
-        base = l
-    }
-    guard responseCache else { return (base, local) }
-    return (CachedChatModel(wrapping: base, directory: AugurHome.url.appendingPathComponent("llm-cache")), local)
+    try ChatBackends().make(RunConfig.Backend(model: name, url: url ?? "", remoteModel: remoteModel ?? "", apiKeyEnv: apiKeyEnv,
+                                              responseCache: responseCache))
 }

@@ -2,10 +2,12 @@ import Foundation
 import Testing
 
 /// `augur init` and `augur run` end to end on a tiny configuration: a full run, a rerun that does
-/// nothing new, a different configuration refused, and a run killed (SIGKILL) mid-stage then
-/// resumed to the same results as the uninterrupted one.
+/// nothing new, a different configuration refused, a run killed (SIGKILL) while caching then
+/// resumed to the same results as the uninterrupted one, and a run killed while explaining and
+/// again while scoring that keeps what it stored and does only the rest.
 @Suite(.serialized) struct RunCLITests {
-    static func tinyConfig(corpus: String, k: Int = 8, sae: String = "") -> String {
+    static func tinyConfig(corpus: String, k: Int = 8, sae: String = "", latents: Int = 1, methods: String = "\"maxact\"",
+                           scorers: String = "\"embedding\"", responseCache: Bool = true) -> String {
         """
         [model]
         name = "smollm2-135m-instruct"
@@ -25,7 +27,7 @@ import Testing
         [cache]
         tokens = 512
         [latents]
-        select = "top-density:1"
+        select = "top-density:\(latents)"
         [neurons]
         select = "top-density:1"
         topk = 16
@@ -37,11 +39,14 @@ import Testing
         quantiles = 2
         min_examples = 3
         [explain]
-        methods = ["maxact"]
+        methods = [\(methods)]
         model = "smollm2-135m-instruct"
         concurrency = 1
+        response_cache = \(responseCache)
         [score]
-        scorers = ["embedding"]
+        scorers = [\(scorers)]
+        response_cache = \(responseCache)
+        concurrency = 1
         """
     }
 
@@ -151,11 +156,61 @@ import Testing
         #expect(try Self.files(b + "/cache/sae") == (try Self.files(a + "/cache/sae")))
         #expect(try Self.files(b + "/cache/neurons") == (try Self.files(a + "/cache/neurons")))
         #expect(try Self.exported(b) == features)
+
+        // Killed while explaining, and again while scoring (no response cache, so every reply is
+        // computed): the rerun keeps what was stored before each kill and does only the rest.
+        let c = dir.appendingPathComponent("c").path
+        let bigger = dir.appendingPathComponent("bigger.toml").path
+        try Self.tinyConfig(corpus: corpus.path, sae: a + "/sae/blocks.2.hook_resid_post", latents: 4,
+                            methods: "\"maxact\", \"vocabproj\"", scorers: "\"embedding\", \"detection\", \"fuzzing\"", responseCache: false)
+            .write(toFile: bigger, atomically: true, encoding: .utf8)
+        // 1. Killed once a description is stored. 2. Rerun: explain resumes; killed once a score is
+        // stored. 3. Rerun to the end: score resumes.
+        let killedInExplain = try runAndKill(["run", bigger, "--out", c], when: "▸ explain:", after: 0,
+                                             log: dir.appendingPathComponent("c1.log"), until: { Self.storedCount(c, keyPrefix: "d:") > 0 })
+        #expect(killedInExplain != nil && killedInExplain?.contains("▸ score:") == false, "not killed during explain: \(killedInExplain ?? "it ended")")
+        let afterExplainKill = try Self.exported(c)
+        let killedInScore = try runAndKill(["run", bigger, "--out", c], when: "▸ score:", after: 0,
+                                           log: dir.appendingPathComponent("c2.log"), until: { Self.storedCount(c, keyPrefix: "s:") > 0 })
+        #expect(killedInScore != nil && killedInScore?.contains("▸ summary:") == false, "not killed during score: \(killedInScore ?? "it ended")")
+        let afterScoreKill = try Self.exported(c)
+        let finished = try augur(["run", bigger, "--out", c])
+        #expect(finished.code == 0, "\(finished.err)")
+        let done = try Self.exported(c)
+        for (stage, log, before) in [("explain", killedInScore ?? "", afterExplainKill), ("score", finished.err, afterScoreKill)] {
+            // What was stored before the kill is still there, unchanged.
+            for (id, row) in before {
+                for (key, value) in row { #expect(done[id]?[key] == value, "\(id) \(key) changed after resuming \(stage)") }
+            }
+            // The resumed stage found work already done and did only the rest.
+            let line = try #require(log.split(separator: "\n").first { $0.contains("\(stage) done in") }.map(String.init), "\(log)")
+            let already = try #require(line.firstMatch(of: #/(\d+) already done/#)).output.1
+            #expect((Int(String(already)) ?? 0) > 0, "\(stage) redid everything: \(line)")
+        }
+        #expect(done.count >= 3, "\(done.keys)")
+        for (id, row) in done {
+            for method in ["maxact", "vocabproj"] where row["d:" + method] != nil {
+                #expect(row["s:embedding:\(method)"] != nil && row["s:detection:\(method)"] != nil, "\(id) \(method) unscored: \(row)")
+            }
+        }
     }
 
-    /// Starts `augur args`, waits until its standard error contains `marker`, then `after` seconds
-    /// more, and kills it with SIGKILL. Returns the stderr seen when it was killed, nil if it ended first.
-    func runAndKill(_ args: [String], when marker: String, after: Double, log: URL) throws -> String? {
+    /// How many exported rows of a run start with `keyPrefix` (`d:` descriptions, `s:` scores); 0
+    /// while the run has no store yet.
+    static func storedCount(_ run: String, keyPrefix: String) -> Int {
+        guard let r = try? augur(["export", run, "--format", "jsonl"]), r.code == 0 else { return 0 }
+        return r.out.split(separator: "\n").reduce(0) { n, line in
+            guard let f = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return n }
+            let key = keyPrefix == "d:" ? "descriptions" : "scores"
+            return n + ((f[key] as? [Any])?.count ?? 0)
+        }
+    }
+
+    /// Starts `augur args`, waits until its standard error contains `marker` and `until` holds, then
+    /// `after` seconds more, and kills it with SIGKILL. Returns the stderr seen when it was killed,
+    /// nil if it ended first.
+    func runAndKill(_ args: [String], when marker: String, after: Double, log: URL,
+                    until ready: () -> Bool = { true }) throws -> String? {
         let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var url = bin.appendingPathComponent("augur")
         if !FileManager.default.fileExists(atPath: url.path) {
@@ -174,7 +229,7 @@ import Testing
         var seen = false
         while p.isRunning && Date() < deadline {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if text.contains(marker) {
+            if text.contains(marker) && ready() {
                 if !seen { seen = true; Thread.sleep(forTimeInterval: after) }
                 guard p.isRunning else { break }
                 kill(p.processIdentifier, SIGKILL)

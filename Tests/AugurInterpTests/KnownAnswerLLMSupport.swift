@@ -10,8 +10,10 @@ import Testing
 /// right or wrong for it.
 enum KnownAnswer {
     /// The in-process scorer LLM, loaded once (fails, not skips, when the file is missing).
-    static let smollm: Result<LocalChatModel, Error> = Result {
-        LocalChatModel(model: try ModelLoader.load("smollm2-135m-instruct", options: LoadOptions(denseWeights: true, pullIfMissing: false)),
+    /// qwen2.5-coder-0.5b-instruct: SmolLM2-135M cannot tell texts apart as a judge (AUROC
+    /// 0.3–0.66 for right and wrong descriptions alike).
+    static let judge: Result<LocalChatModel, Error> = Result {
+        LocalChatModel(model: try ModelLoader.load("qwen2.5-coder-0.5b-instruct", options: LoadOptions(denseWeights: true, pullIfMissing: false)),
                        prefixCacheEntries: 4)
     }
 
@@ -56,7 +58,8 @@ enum KnownAnswer {
     }
 
     /// Scores `right` and every `wrong` description with `scorer`; returns the values by text
-    /// (failing the test on a missing value) and prints them.
+    /// (failing the test on a missing value) and prints them; with KNOWN_ANSWER_DEBUG set, also
+    /// every example with its probability.
     static func values(_ scorer: any FeatureScorer, metric: String, right: String, wrong: [String],
                        examples: FeatureExamples) async throws -> (right: Double, wrong: [String: Double]) {
         var values: [String: Double] = [:]
@@ -64,6 +67,9 @@ enum KnownAnswer {
             let outcome = await scorer.score(FeatureDescription(method: "test", text: text), examples: examples)
             #expect(outcome.failures.isEmpty, "\(scorer.name) \(text): \(outcome.failures.map(\.cause))")
             values[text] = try #require(outcome.values[metric], "\(scorer.name) '\(text)' has no \(metric)")
+            if ProcessInfo.processInfo.environment["KNOWN_ANSWER_DEBUG"] != nil {
+                for p in outcome.predictions { print("  \(p.activating ? "+" : "-") \(p.probability ?? .nan) \(p.text)") }
+            }
         }
         print("known-answer \(scorer.name) \(examples.id) \(metric):",
               ([right] + wrong).map { "\($0)=\(String(format: "%.3f", values[$0] ?? .nan))" }.joined(separator: ", "))

@@ -66,10 +66,10 @@ private func list(_ answers: [Bool]) -> String { "[" + answers.map { $0 ? "1" : 
 @Test func perExamplePromptsReadTheFirstTokenProbability() async throws {
     let judge = ScorerScriptedChat(logprobs: true) { request in
         #expect(request.maxTokens <= 4)
-        let yes = request.scoringQuestion.split(separator: "\n").contains { $0.hasPrefix("Example:") && hasDigit(String($0)) }
-        let top = [TokenAlternative(token: "1", logprob: log(yes ? 0.6 : 0.1)), TokenAlternative(token: " 1", logprob: log(0.1)),
-                   TokenAlternative(token: "0", logprob: log(yes ? 0.3 : 0.8))]
-        return ScorerScriptedChat.response(yes ? "1" : "0", logprobs: [TokenLogprob(token: yes ? "1" : "0", logprob: top[yes ? 0 : 2].logprob, top: top)])
+        let yes = request.scoringQuestion.split(separator: "\n").contains { $0.hasPrefix("Text:") && hasDigit(String($0)) }
+        let top = [TokenAlternative(token: "Yes", logprob: log(yes ? 0.6 : 0.1)), TokenAlternative(token: " yes", logprob: log(0.1)),
+                   TokenAlternative(token: "No", logprob: log(yes ? 0.3 : 0.8))]
+        return ScorerScriptedChat.response(yes ? "Yes" : "No", logprobs: [TokenLogprob(token: yes ? "Yes" : "No", logprob: top[yes ? 0 : 2].logprob, top: top)])
     }
     let options = LLMScorerOptions(perExamplePrompts: true)
     let outcome = await DetectionScorer(model: judge, options: options).score(scorerDigitsDescription, examples: scorerDigitExamples())

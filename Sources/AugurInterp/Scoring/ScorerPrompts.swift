@@ -53,32 +53,34 @@ enum ScorerPrompts {
         ]
     }
 
-    /// The acknowledgement of a description in a one-example-per-prompt conversation.
-    static let singleAcknowledgement = "Understood. Send the examples one at a time and I will answer each with 1 or 0."
-
     /// One example per prompt, laid out so that everything but the example is a shared prefix:
-    /// the system prompt, the few-shot turns (a description, its acknowledgement, examples each
-    /// answered with one digit) and the scored description with its acknowledgement come first,
-    /// each in its own message, and the example last. A prefix-caching backend (``LocalChatModel``
-    /// cuts its cache at message starts) then computes the shared part once per description and
-    /// only the example turn per prompt, and the one-digit answer is the first generated token.
+    /// the system prompt and the scored description (its own turn, acknowledged) come first and
+    /// the example last, followed by the question asked with the description again. A
+    /// prefix-caching backend (``LocalChatModel`` cuts its cache at message starts) then computes
+    /// the shared part once per description and only the last turn per prompt, and the one-word
+    /// answer (yes or no) is the first generated token.
+    ///
+    /// Small in-process judges need this wording: with qwen2.5-coder-0.5b-instruct, 1/0 answers
+    /// after few-shot turns gave the same probability to every example (AUROC 0.41 on a digits
+    /// feature), while "Text: …  Does the text contain <description>? Answer yes or no." gave
+    /// AUROC 0.88 (digits) and 1.0 (colours) for the right description and 0.13–0.20 for the
+    /// swapped one.
     static func binarySingle(kind: BinaryJudgement.Kind, description: String, example: String) -> [ChatMessage] {
-        let format = """
-        You get a description, then examples one per message. Answer each example with a single digit, \
-        1 (yes) or 0 (no), and nothing else.
-        """
-        let (desc, texts, answers) = binaryShots(kind)
-        var messages = [ChatMessage(role: "system", content: binaryTask(kind) + "\n" + format),
-                        ChatMessage(role: "user", content: "Description: \(desc)"),
-                        ChatMessage(role: "assistant", content: singleAcknowledgement)]
-        for (t, a) in zip(texts, answers) {
-            messages.append(ChatMessage(role: "user", content: "Example: \(t)"))
-            messages.append(ChatMessage(role: "assistant", content: a ? "1" : "0"))
+        let asked = description.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ".")))
+        let system: String
+        let question: String
+        switch kind {
+        case .detection:
+            system = "You check whether a description of a language-model feature fits a text. Answer yes or no."
+            question = "Does the text contain \(asked)? Answer yes or no."
+        case .fuzzing:
+            system = "You check whether a description of a language-model feature fits the marked words of a text. Words are marked with << and >>. Answer yes or no."
+            question = "Are the marked words \(asked)? Answer yes or no."
         }
-        messages.append(ChatMessage(role: "user", content: "New description: \(description)"))
-        messages.append(ChatMessage(role: "assistant", content: singleAcknowledgement))
-        messages.append(ChatMessage(role: "user", content: "Example: \(example)"))
-        return messages
+        return [ChatMessage(role: "system", content: system),
+                ChatMessage(role: "user", content: "Description: \(description)"),
+                ChatMessage(role: "assistant", content: "Understood."),
+                ChatMessage(role: "user", content: "Text: \(example)\n\n\(question)")]
     }
 
     static func question(_ description: String, _ examples: [String]) -> String {
@@ -87,7 +89,7 @@ enum ScorerPrompts {
 
     static func binaryRepair(problem: ReplyError, count: Int, single: Bool) -> String {
         single
-            ? "I could not read your answer (\(problem)). Reply with only one digit: 1 or 0."
+            ? "I could not read your answer (\(problem)). Reply with only one word: yes or no."
             : "I could not read your answer (\(problem)). Reply with only a JSON list of \(count) numbers, each 0 or 1, for example [\(Array(repeating: "0", count: count).joined(separator: ", "))]."
     }
 

@@ -239,7 +239,7 @@ public struct RunPipeline {
 
         // Explain.
         let backends = ChatBackends()
-        let explainer = try backends.make(c.explain.backend)
+        let explainer = try backends.make(c.explain.backend).chat
         let total = features.count * methods.count
         let explained = try await timed("explain", "\(features.count) features × \(methods.count) methods with \(explainer.name)") {
             let s = try await ExplainStage(concurrency: c.explain.backend.concurrency).run(
@@ -257,7 +257,7 @@ public struct RunPipeline {
             options.seed = seed
             options.perExamplePrompts = c.score.perExample
             var context = ScoreContext(llmOptions: options)
-            if kinds.contains(where: { $0.needsChatModel }) { context.chat = try backends.make(c.score.backend) }
+            if kinds.contains(where: { $0.needsChatModel }) { context.chat = try backends.make(c.score.backend).chat }
             if kinds.contains(.embedding) { context.embedder = try SentenceEmbedder.load(c.score.embedder) }
             let stage = ScoreStage(concurrency: c.score.backend.concurrency)
             let pending = (try? stage.pending(store: store, scorers: kinds).count) ?? 0

@@ -43,13 +43,15 @@ struct ViewerRoutes: Sendable {
     let steering: SteeringService
     let logger: Logger
     var pageSize = 100
+    /// The rendered summary page, until the store changes.
+    let summary = PageCache()
 
     func add(to router: Router<BasicRequestContext>) {
         router.get("/") { request, _ in
             self.page { try ListPage(store: self.store, pageSize: self.pageSize).html(Self.queryParameters(request)) }
         }
         router.get("/summary") { _, _ in
-            self.page { HTML.page(title: "Augur · summary", body: try SummarySections(store: self.store).html()) }
+            self.page { try self.summaryPage() }
         }
         router.get("/features/**") { request, _ in
             self.page { try self.featurePage(request) }
@@ -60,6 +62,10 @@ struct ViewerRoutes: Sendable {
         router.get("/health") { _, _ in
             Self.response("{\"status\":\"ok\"}", type: "application/json", status: .ok)
         }
+    }
+
+    func summaryPage() throws -> String {
+        try summary.page(store: store) { HTML.page(title: "Augur · summary", body: try SummarySections(store: store).html()) }
     }
 
     func featurePage(_ request: Request) throws -> String {

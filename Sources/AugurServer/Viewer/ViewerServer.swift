@@ -66,6 +66,8 @@ public struct ViewerServer: Sendable {
         var routes = ViewerRoutes(store: store, steering: SteeringService(store: store, logger: logger), logger: logger)
         routes.pageSize = pageSize
         routes.add(to: router)
+        // Render the summary once in the background, so its first request is served from the cache.
+        Task(priority: .background) { [routes] in _ = try? routes.summaryPage() }
         return Application(router: router,
                            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "augur-viewer",
                                                                    reuseAddress: true),
