@@ -37,12 +37,15 @@ final class ProgressLine: @unchecked Sendable {
         lastDraw = now
         let elapsed = max(1e-9, now.timeIntervalSince(start))
         let rate = Double(done - (initial ?? 0)) / elapsed
-        let eta = rate > 0 && total > done ? Double(total - done) / rate : 0
+        // No rate yet (the first update): the ETA is unknown, not zero.
+        let eta = rate > 0 ? Self.format(total > done ? Double(total - done) / rate : 0) : "?"
         let pct = total > 0 ? 100 * Double(done) / Double(total) : 0
         let tail = extra.isEmpty ? "" : " · " + extra
+        // Slow work (descriptions, scores) is a fraction of a unit per second: keep two digits.
+        let rateText = String(format: rate >= 10 || rate == 0 ? "%.0f" : rate >= 1 ? "%.1f" : "%.2f", rate)
         let line = total > 0
-            ? String(format: "%@ %5.1f%% %d/%d %@ · %.0f %@/s · ETA %@%@", label, pct, done, total, unit, rate, unit, Self.format(eta), tail)
-            : String(format: "%@ %d %@ · %.0f %@/s%@", label, done, unit, rate, unit, tail)
+            ? String(format: "%@ %5.1f%% %d/%d %@ · %@ %@/s · ETA %@%@", label, pct, done, total, unit, rateText, unit, eta, tail)
+            : String(format: "%@ %d %@ · %@ %@/s%@", label, done, unit, rateText, unit, tail)
         FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + (isTerminal ? "" : "\n")).utf8))
     }
 

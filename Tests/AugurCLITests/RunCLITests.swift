@@ -7,7 +7,7 @@ import Testing
 /// again while scoring that keeps what it stored and does only the rest.
 @Suite(.serialized) struct RunCLITests {
     static func tinyConfig(corpus: String, k: Int = 8, sae: String = "", latents: Int = 1, methods: String = "\"maxact\"",
-                           scorers: String = "\"embedding\"", responseCache: Bool = true) -> String {
+                           scorers: String = "\"embedding\"", responseCache: Bool = true, trainTokens: Int = 512) -> String {
         """
         [model]
         name = "smollm2-135m-instruct"
@@ -17,7 +17,7 @@ import Testing
         context_length = 32
         [sae]
         load = "\(sae)"
-        train_tokens = 512
+        train_tokens = \(trainTokens)
         expansion = 2
         k = \(k)
         batch_rows = 128
@@ -193,6 +193,33 @@ import Testing
                 #expect(row["s:embedding:\(method)"] != nil && row["s:detection:\(method)"] != nil, "\(id) \(method) unscored: \(row)")
             }
         }
+    }
+
+    @Test func saeTrainingResumesAfterKill() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("augur-run-sae-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let corpus = dir.appendingPathComponent("corpus.txt")
+        let paragraphs = (0..<300).map { i in
+            "Note \(i): the ferry leaves the harbour at \(i % 12 + 1) o'clock, carrying \(i * 3) passengers and their bicycles across the bay."
+        }
+        try paragraphs.joined(separator: "\n\n").write(to: corpus, atomically: true, encoding: .utf8)
+        let config = dir.appendingPathComponent("train.toml").path
+        try Self.tinyConfig(corpus: corpus.path, trainTokens: 6_144).write(toFile: config, atomically: true, encoding: .utf8)
+        let run = dir.appendingPathComponent("run").path
+        let checkpoint = run + "/sae/checkpoint"
+        // Killed once the first checkpoint (every 256 tokens) is on disk.
+        let killed = try runAndKill(["run", config, "--out", run], when: "▸ sae:", after: 0, log: dir.appendingPathComponent("kill.log"),
+                                    until: { FileManager.default.fileExists(atPath: checkpoint) })
+        #expect(killed != nil && killed?.contains("sae done in") == false, "not killed during training: \(killed ?? "it ended")")
+        let resumed = try augur(["run", config, "--out", run])
+        #expect(resumed.code == 0, "\(resumed.err)")
+        // The rerun continued from the checkpoint: its first progress line is past the first 256 tokens.
+        let first = try #require(resumed.err.split(separator: "\n").first { $0.hasPrefix("sae ") }.map(String.init), "\(resumed.err)")
+        let done = try #require(first.firstMatch(of: #/ (\d+)/6144 tokens/#)).output.1
+        #expect((Int(String(done)) ?? 0) > 256, "training started over: \(first)")
+        #expect(resumed.err.contains("FVU") && resumed.err.contains("loss recovered"), "\(resumed.err)")
+        #expect(try Self.exported(run).count == 2)
     }
 
     /// How many exported rows of a run start with `keyPrefix` (`d:` descriptions, `s:` scores); 0
