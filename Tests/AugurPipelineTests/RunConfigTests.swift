@@ -135,3 +135,11 @@ import Testing
         #expect(try c.json() == (try back.json()))
     }
 }
+
+/// Stage times add up over invocations (and the heartbeat saves of a running stage), in stage order.
+@Test func stageTimingsAddUpInStageOrder() {
+    var t = RunPipeline.timings([], adding: 3, to: "explain")
+    t = RunPipeline.timings(t, adding: 2, to: "sae")
+    t = RunPipeline.timings(t, adding: 4.5, to: "explain")
+    #expect(t == [StageTiming(stage: "sae", seconds: 2), StageTiming(stage: "explain", seconds: 7.5)])
+}

@@ -129,21 +129,51 @@ public struct RunPipeline {
         return RunConfigField.all.filter { $0.get(stored) != $0.get(config) }.map(\.path)
     }
 
+    /// Seconds between saves of a running stage's time.
+    static let timingHeartbeat = 5.0
+
+    /// `timings` with `seconds` added to `stage` (appended when missing), in stage order.
+    static func timings(_ timings: [StageTiming], adding seconds: Double, to stage: String) -> [StageTiming] {
+        var out = timings
+        if let i = out.firstIndex(where: { $0.stage == stage }) { out[i].seconds += seconds } else {
+            out.append(StageTiming(stage: stage, seconds: seconds))
+        }
+        return out.sorted { (stages.firstIndex(of: $0.stage) ?? 99) < (stages.firstIndex(of: $1.stage) ?? 99) }
+    }
+
     /// Runs every stage not yet done; `events` reports progress.
     public func run(store: RunStore, events: @escaping @Sendable (RunEvent) -> Void) async throws -> RunOutcome {
         var timings = (try store.artifact(RunStore.Artifact.stageTimings, as: [StageTiming].self)) ?? []
         func timed<T>(_ stage: String, _ detail: String, _ body: () async throws -> (T, String)) async throws -> T {
             events(.stageStarted(stage: stage, detail: detail))
             let start = Date()
-            let (value, done) = try await body()
-            let seconds = Date().timeIntervalSince(start)
-            if let i = timings.firstIndex(where: { $0.stage == stage }) { timings[i].seconds += seconds } else {
-                timings.append(StageTiming(stage: stage, seconds: seconds))
+            let before = timings
+            // The time so far is saved every few seconds, so a stage that is killed keeps (nearly
+            // all of) its time in the summed timings.
+            let heartbeat = Task { [store] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(Self.timingHeartbeat))
+                    guard !Task.isCancelled else { break }
+                    try? store.saveArtifact(RunStore.Artifact.stageTimings,
+                                            Self.timings(before, adding: Date().timeIntervalSince(start), to: stage))
+                }
             }
-            timings.sort { (Self.stages.firstIndex(of: $0.stage) ?? 99) < (Self.stages.firstIndex(of: $1.stage) ?? 99) }
+            let result: (T, String)
+            do {
+                result = try await body()
+            } catch {
+                heartbeat.cancel()
+                await heartbeat.value
+                try? store.saveArtifact(RunStore.Artifact.stageTimings, Self.timings(before, adding: Date().timeIntervalSince(start), to: stage))
+                throw error
+            }
+            heartbeat.cancel()
+            await heartbeat.value
+            let seconds = Date().timeIntervalSince(start)
+            timings = Self.timings(before, adding: seconds, to: stage)
             try store.saveArtifact(RunStore.Artifact.stageTimings, timings)
-            events(.stageFinished(stage: stage, seconds: seconds, detail: done))
-            return value
+            events(.stageFinished(stage: stage, seconds: seconds, detail: result.1))
+            return result.0
         }
         let c = config
         let seed = UInt64(c.corpus.seed)
