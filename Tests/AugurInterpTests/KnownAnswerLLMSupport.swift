@@ -68,7 +68,13 @@ enum KnownAnswer {
             #expect(outcome.failures.isEmpty, "\(scorer.name) \(text): \(outcome.failures.map(\.cause))")
             values[text] = try #require(outcome.values[metric], "\(scorer.name) '\(text)' has no \(metric)")
             if ProcessInfo.processInfo.environment["KNOWN_ANSWER_DEBUG"] != nil {
-                for p in outcome.predictions { print("  \(p.activating ? "+" : "-") \(p.probability ?? .nan) \(p.text)") }
+                for p in outcome.predictions {
+                    if let simulated = p.simulated, let tokens = p.tokens {
+                        print("  \(p.activating ? "+" : "-")", zip(tokens, simulated).map { "\($0)=\(String(format: "%.1f", $1))" }.joined())
+                    } else {
+                        print("  \(p.activating ? "+" : "-") \(p.probability ?? .nan) \(p.text)")
+                    }
+                }
             }
         }
         print("known-answer \(scorer.name) \(examples.id) \(metric):",

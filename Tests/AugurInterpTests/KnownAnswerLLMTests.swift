@@ -56,7 +56,13 @@ struct KnownAnswerLLMTests {
 
     /// Simulation needs a stronger judge than the in-process ones: qwen2.5-coder-0.5b-instruct
     /// predicts 0 for every token (correlation −0.10 … −0.09 for the right and the wrong
-    /// descriptions of numbers alike, and leaves out lines). The margin is provisional.
+    /// descriptions of numbers alike, and leaves out lines). Asking one token per prompt (the
+    /// description and the text as a shared prefix, then "Token: "1969" (in "from 1969"). How
+    /// strongly does the feature for numbers and digits fire on this token?", expected digit
+    /// from logprobs) did not help either (2026-12-07): it answers 4–5 for every token, rising
+    /// along the text, correlation 0.02 for the right description of numbers vs 0.06–0.08 for
+    /// wrong ones and 0.04 vs 0.00–0.02 for colours (607 s for 8 descriptions × 6 sentences, beside
+    /// another job). The margin is provisional.
     @Test(.disabled("qwen2.5-coder-0.5b-instruct cannot simulate: correlation -0.10 to -0.09 for right and wrong descriptions alike"))
     func simulationPrefersTheRightDescriptions() async throws {
         let chat = try KnownAnswer.judge.get()
