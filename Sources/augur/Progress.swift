@@ -1,3 +1,4 @@
+import AugurPipeline
 import Foundation
 
 /// A one-line progress display on standard error: rewritten in place on a terminal (at most
@@ -8,15 +9,14 @@ final class ProgressLine: @unchecked Sendable {
     let label: String
     let total: Int
     let unit: String
-    private var start = Date()
+    private var recent = RecentRate()
     private var lastDraw = Date.distantPast
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let plainInterval: TimeInterval
-    private var initial: Int?
 
     /// A display for `total` units of work (`unit` names them, e.g. "tokens"; 0 when unknown: no
-    /// percentage or ETA). The rate counts
-    /// from the first update, so work resumed from an earlier run does not inflate it.
+    /// percentage or ETA). The rate is the recent pace (``RecentRate``), counted from the first
+    /// update, so work resumed from an earlier run does not inflate it.
     init(_ label: String, total: Int, unit: String, plainInterval: TimeInterval = 15) {
         self.label = label
         self.total = total
@@ -28,15 +28,11 @@ final class ProgressLine: @unchecked Sendable {
     func update(_ done: Int, extra: String = "", force: Bool = false) {
         lock.lock()
         defer { lock.unlock() }
-        if initial == nil {
-            initial = done
-            start = Date()
-        }
         let now = Date()
+        recent.add(done, at: now.timeIntervalSinceReferenceDate)
         guard force || now.timeIntervalSince(lastDraw) >= (isTerminal ? 0.1 : plainInterval) else { return }
         lastDraw = now
-        let elapsed = max(1e-9, now.timeIntervalSince(start))
-        let rate = Double(done - (initial ?? 0)) / elapsed
+        let rate = max(0, recent.perSecond ?? 0)
         // No rate yet (the first update): the ETA is unknown, not zero.
         let eta = rate > 0 ? Self.format(total > done ? Double(total - done) / rate : 0) : "?"
         let pct = total > 0 ? 100 * Double(done) / Double(total) : 0
