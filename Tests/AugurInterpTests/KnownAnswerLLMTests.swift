@@ -62,7 +62,9 @@ struct KnownAnswerLLMTests {
     /// from logprobs) did not help either (2026-12-07): it answers 4–5 for every token, rising
     /// along the text, correlation 0.02 for the right description of numbers vs 0.06–0.08 for
     /// wrong ones and 0.04 vs 0.00–0.02 for colours (607 s for 8 descriptions × 6 sentences, beside
-    /// another job). The margin is provisional.
+    /// another job). qwen2.5-coder-1.5b-instruct, the largest catalog model, all at once through
+    /// `augur score --records`: numbers 0.14 vs −0.02 … 0.04, colours −0.06 vs −0.10 … −0.07
+    /// (292 s). The margin is provisional.
     @Test(.disabled("qwen2.5-coder-0.5b-instruct cannot simulate: correlation -0.10 to -0.09 for right and wrong descriptions alike"))
     func simulationPrefersTheRightDescriptions() async throws {
         let chat = try KnownAnswer.judge.get()
