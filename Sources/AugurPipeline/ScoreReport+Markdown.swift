@@ -9,11 +9,17 @@ extension ScoreReport {
         out += "\(summary.descriptions) descriptions of \(summary.features) features. "
         out += "Mean score per method and scorer with its \(Int((summary.confidence * 100).rounded()))% percentile bootstrap interval "
         out += "(\(summary.resamples) resamples) over the descriptions scored; failed and unscored descriptions are counted, never averaged in.\n\n"
-        out += "| scorer | metric | method | mean [\(Int((summary.confidence * 100).rounded()))% CI] | scored | failed | unscored |\n"
-        out += "|---|---|---|---|---:|---:|---:|\n"
+        let withAUROC = summary.rows.contains { $0.auroc != nil }
+        if withAUROC {
+            out += "Where a scorer's headline is not AUROC but it gives per-example probabilities (detection, fuzzing), the mean AUROC is shown too.\n\n"
+        }
+        let ci = "\(Int((summary.confidence * 100).rounded()))% CI"
+        out += "| scorer | metric | method | mean [\(ci)] | scored | failed | unscored |" + (withAUROC ? " AUROC [\(ci)] |\n" : "\n")
+        out += "|---|---|---|---|---:|---:|---:|" + (withAUROC ? "---|\n" : "\n")
         for r in summary.rows {
             let method = multipleExplainers ? "\(r.method) (\(r.explainer))" : r.method
-            out += "| \(r.scorer) | \(r.metric) | \(method) | \(Self.interval(r)) | \(r.scored) | \(r.failed) | \(r.unscored) |\n"
+            out += "| \(r.scorer) | \(r.metric) | \(method) | \(Self.interval(r.mean, r.lower, r.upper)) | \(r.scored) | \(r.failed) | \(r.unscored) |"
+            out += withAUROC ? " \(Self.interval(r.auroc?.mean, r.auroc?.lower, r.auroc?.upper)) |\n" : "\n"
         }
         out += "\n## Scorer correlations\n\n"
         if correlations.pairs.isEmpty {
@@ -36,9 +42,9 @@ extension ScoreReport {
         return file
     }
 
-    static func interval(_ r: ScoreSummaryTable.Row) -> String {
-        guard let mean = r.mean else { return "—" }
-        guard let lo = r.lower, let hi = r.upper else { return String(format: "%.3f", mean) }
+    static func interval(_ mean: Double?, _ lower: Double?, _ upper: Double?) -> String {
+        guard let mean else { return "—" }
+        guard let lo = lower, let hi = upper else { return String(format: "%.3f", mean) }
         return String(format: "%.3f [%.3f, %.3f]", mean, lo, hi)
     }
 

@@ -27,6 +27,19 @@ public struct ScoreSummaryTable: Codable, Sendable, Equatable {
         public var failed: Int
         /// Descriptions of this method with neither a score nor a failure from this scorer.
         public var unscored: Int
+        /// The mean AUROC of the per-example probabilities, with its interval and count, for
+        /// scorers whose headline is another metric but that give probabilities (detection and
+        /// fuzzing with logprobs); nil otherwise.
+        public var auroc: Secondary?
+    }
+
+    /// A second metric's mean and bootstrap interval over the descriptions that have it.
+    public struct Secondary: Codable, Sendable, Equatable {
+        public var mean: Double
+        public var lower: Double?
+        public var upper: Double?
+        /// Descriptions with this metric.
+        public var scored: Int
     }
 
     /// The cells, sorted by scorer, then method, then explainer.
@@ -89,10 +102,15 @@ public struct ScoreReport: Sendable, Equatable {
         var failed: [String: [Group: Int]] = [:]
         var touched: [String: [Group: Int]] = [:]           // descriptions with any row
         var byDescription: [String: [String: Double]] = [:]  // scorer → description key → value
+        var aurocs: [String: [Group: [Double]]] = [:]        // scorer → group → AUROC, when not the headline
         for s in scores {
             let g = Group(method: s.key.method, explainer: s.key.explainer)
             touched[s.key.scorer, default: [:]][g, default: 0] += 1
             if !s.failed, let v = s.value, v.isFinite {
+                if ScorerKind(rawValue: s.key.scorer)?.primaryMetric != MetricKey.auroc,
+                   let auroc = Self.secondaryAUROC(s.detailsJSON) {
+                    aurocs[s.key.scorer, default: [:]][g, default: []].append(auroc)
+                }
                 values[s.key.scorer, default: [:]][g, default: []].append(v)
                 byDescription[s.key.scorer, default: [:]]["\(s.key.featureID)\u{0}\(s.key.method)\u{0}\(s.key.explainer)"] = v
             } else {
@@ -107,10 +125,13 @@ public struct ScoreReport: Sendable, Equatable {
                 let vs = values[scorer]?[g] ?? []
                 let m = Metrics.bootstrapMean(vs, confidence: confidence, resamples: resamples, seed: seed)
                 let metric = ScorerKind(rawValue: scorer)?.primaryMetric ?? "value"
+                let au = aurocs[scorer]?[g] ?? []
+                let a = Metrics.bootstrapMean(au, confidence: confidence, resamples: resamples, seed: seed)
                 rows.append(ScoreSummaryTable.Row(
                     method: g.method, explainer: g.explainer, scorer: scorer, metric: metric, mean: m?.mean, lower: m?.lower,
                     upper: m?.upper, scored: vs.count, failed: failed[scorer]?[g] ?? 0,
-                    unscored: max(0, (described[g] ?? 0) - (touched[scorer]?[g] ?? 0))))
+                    unscored: max(0, (described[g] ?? 0) - (touched[scorer]?[g] ?? 0)),
+                    auroc: a.map { ScoreSummaryTable.Secondary(mean: $0.mean, lower: $0.lower, upper: $0.upper, scored: au.count) }))
             }
         }
         var pairs: [ScorerCorrelationTable.Pair] = []
@@ -125,6 +146,14 @@ public struct ScoreReport: Sendable, Equatable {
         return ScoreReport(
             summary: ScoreSummaryTable(rows: rows, confidence: confidence, resamples: resamples, descriptions: total, features: features),
             correlations: ScorerCorrelationTable(pairs: pairs, unit: "description"))
+    }
+
+    /// The AUROC among a stored outcome's values (`{"values": {"auroc": …}}`), when finite.
+    static func secondaryAUROC(_ details: String?) -> Double? {
+        struct Values: Decodable { var values: [String: Double]? }
+        guard let details, let v = try? JSONDecoder().decode(Values.self, from: Data(details.utf8)).values?[MetricKey.auroc],
+              v.isFinite else { return nil }
+        return v
     }
 
     /// Stores both tables as the run's `score_summary` and `scorer_correlations` artifacts.

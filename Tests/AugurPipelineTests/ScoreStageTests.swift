@@ -79,6 +79,14 @@ func colourRecords() throws -> [RecordsFeature] {
         let report = try ScoreReport.compute(store: store)
         let cell = try #require(report.summary.rows.first { $0.scorer == "embedding" && $0.method == "right" })
         #expect(cell.scored == 1 && cell.failed == 1 && cell.unscored == 0 && cell.mean == embedding["right"] && cell.metric == "auroc")
+        // Detection (headline balanced accuracy) also reports the AUROC of its logprob probabilities; embedding's headline is AUROC.
+        let detectionRow = try #require(report.summary.rows.first { $0.scorer == "detection" && $0.method == "right" })
+        let aurocs = scores.filter { $0.key.scorer == "detection" && $0.key.method == "right" && !$0.failed }.compactMap { s in
+            s.detailsJSON.flatMap { try? JSONDecoder().decode(ScoreOutcome.self, from: Data($0.utf8)) }?.values[MetricKey.auroc]
+        }
+        #expect(detectionRow.auroc?.scored == aurocs.count && aurocs.count == 1)
+        #expect(detectionRow.auroc?.mean == aurocs.first)
+        #expect(cell.auroc == nil)
         let pair = try #require(report.correlations.pairs.first)
         #expect(pair.a == "detection" && pair.b == "embedding" && pair.n == 2)
         try report.save(to: store)
@@ -86,6 +94,7 @@ func colourRecords() throws -> [RecordsFeature] {
         #expect(try store.artifact(RunStore.Artifact.scorerCorrelations, as: ScorerCorrelationTable.self) == report.correlations)
         let md = report.markdown()
         #expect(md.contains("| embedding | auroc | right |") && md.contains("| detection | embedding |"), "\(md)")
+        #expect(md.contains("AUROC [95% CI] |") && md.contains("| detection | balanced_accuracy | right |"), "\(md)")
     }
 
     @Test func refusesScorersWhoseModelsAreMissingAndScoresTheRest() async throws {
