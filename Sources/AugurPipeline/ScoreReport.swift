@@ -35,8 +35,11 @@ public struct ScoreSummaryTable: Codable, Sendable, Equatable {
 
     /// A second metric's mean and bootstrap interval over the descriptions that have it.
     public struct Secondary: Codable, Sendable, Equatable {
+        /// Mean over the descriptions that have the metric.
         public var mean: Double
+        /// Lower end of the bootstrap interval.
         public var lower: Double?
+        /// Upper end of the bootstrap interval.
         public var upper: Double?
         /// Descriptions with this metric.
         public var scored: Int
